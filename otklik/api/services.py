@@ -1,0 +1,69 @@
+"""Issuing, checking and revoking API tokens. Only a hash is stored; the token is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from otklik.api.models import ApiToken
+from otklik.audit.services import record
+
+TOKEN_PREFIX = "otk_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def issue_token(name: str, user: Any, *, actor: Any = None, days: int | None = None) -> tuple[ApiToken, str]:
+    name = name.strip()
+    if not name:
+        raise ValueError("Укажите название интеграции.")
+    if not user.is_active:
+        raise ValueError("Пользователь отключён: токен для него выдать нельзя.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = timezone.now() + timedelta(days=days) if days else None
+    obj = ApiToken.objects.create(
+        name=name, user=user, prefix=token[:12], token_hash=_hash(token), expires_at=expires
+    )
+    record(
+        "api.token_issue",
+        actor=actor,
+        obj=obj,
+        after={"name": name, "user": user.username},
+        actor_label="" if actor else "otklik token",
+    )
+    return obj, token
+
+
+def authenticate(token: str) -> Any:
+    """The user a valid token acts for, or None."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    obj = ApiToken.objects.select_related("user").filter(token_hash=_hash(token), is_active=True).first()
+    now = timezone.now()
+    if obj is None or (obj.expires_at and obj.expires_at < now) or not obj.user.is_active:
+        return None
+    if obj.last_used_at is None or now - obj.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=obj.pk).update(last_used_at=now)
+    return obj.user
+
+
+@transaction.atomic
+def revoke_token(prefix: str, *, actor: Any = None) -> int:
+    n = ApiToken.objects.filter(prefix=prefix, is_active=True).update(is_active=False)
+    if n:
+        record(
+            "api.token_revoke",
+            actor=actor,
+            object_type="api.apitoken",
+            object_id=prefix,
+            actor_label="" if actor else "otklik token",
+        )
+    return n

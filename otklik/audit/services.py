@@ -1,0 +1,40 @@
+"""Writing to the audit log. Call inside the same transaction as the write it records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from otklik.audit.models import AuditEvent
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    before: Any = None,
+    after: Any = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = actor_label or actor.get_username()
+        actor_obj = actor
+    else:
+        label = actor_label or "система"
+        actor_obj = None
+    return AuditEvent.objects.create(
+        actor=actor_obj,
+        actor_label=label,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+    )

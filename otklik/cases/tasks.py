@@ -1,0 +1,23 @@
+"""Background tasks (Django tasks API): the deadline watch, e-mail delivery and the daily digest."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from otklik.cases import watch
+from otklik.notifications.services import send_pending_emails
+
+
+@task()
+def watch_deadlines_task() -> dict[str, int]:
+    return watch.watch_deadlines()
+
+
+@task()
+def send_emails_task() -> dict[str, int]:
+    return send_pending_emails()
+
+
+@task()
+def daily_digest_task() -> int:
+    return watch.send_daily_digests()

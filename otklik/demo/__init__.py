@@ -1,0 +1,1 @@
+"""The demo district: reference data and a seeded case history for trying Otklik out."""

@@ -1,0 +1,454 @@
+"""The one intake service every channel calls: normalise, dedupe by channel + external id, store the raw
+payload, place (topic, territory), register (number, deadlines, routing), audit — set-based, in batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from otklik.audit.services import record
+from otklik.cases import deadline_engine
+from otklik.cases.models import (
+    Answer,
+    Attachment,
+    Case,
+    CaseDeadline,
+    CaseEvent,
+    DeadlineRule,
+    RegistrationCounter,
+    Status,
+)
+from otklik.cases.routing import Router
+from otklik.cases.rules import compute_deadlines
+from otklik.intake.enrich import Enricher, Placement, get_enricher
+from otklik.intake.text import normalise_line, normalise_text
+from otklik.org.models import Topic
+from otklik.territory.models import Municipality
+
+KIND_BY_CHANNEL = {
+    "pos": "message",
+    "incident": "incident",
+    "web": "appeal",
+    "email": "appeal",
+    "paper": "appeal",
+    "phone": "appeal",
+    "reception": "appeal",
+    "open311": "message",
+    "api": "message",
+}
+REGISTRATION_PREFIX = {"appeal": "ОГ", "message": "ПОС", "incident": "ИНЦ"}
+#: Statuses a source may report for an item it has already answered or closed.
+SOURCE_FINAL = {Status.ANSWERED, Status.CLOSED}
+
+
+class IntakeError(ValueError):
+    """An item that cannot be taken in; the message is for people, in Russian."""
+
+
+@dataclass
+class IntakeItem:
+    """What a channel received, in plain fields. Only `text` and `received_at` are required."""
+
+    channel: str
+    text: str
+    received_at: datetime
+    kind: str = ""
+    external_id: str | None = None
+    external_url: str = ""
+    title: str = ""
+    author_name: str = ""
+    author_email: str = ""
+    author_phone: str = ""
+    author_address: str = ""
+    is_anonymous: bool = False
+    co_authors: list[dict[str, str]] = field(default_factory=list)
+    address: str = ""
+    settlement: str = ""
+    category: str = ""
+    subcategory: str = ""
+    topic_code: str = ""
+    location: dict[str, Any] | None = None
+    source_status: str = ""
+    status: str = ""  # a status of ours the source's status maps to (answered/closed), if any
+    answer_text: str = ""
+    answered_at: datetime | None = None
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def normalised(self) -> IntakeItem:
+        self.text = normalise_text(self.text)
+        self.title = normalise_line(self.title)[:300]
+        for name in (
+            "author_name",
+            "author_email",
+            "author_phone",
+            "author_address",
+            "address",
+            "settlement",
+            "category",
+            "subcategory",
+            "source_status",
+        ):
+            setattr(self, name, normalise_line(getattr(self, name)))
+        self.answer_text = normalise_text(self.answer_text)
+        self.kind = self.kind or KIND_BY_CHANNEL.get(self.channel, "message")
+        if self.external_id is not None:
+            self.external_id = normalise_line(self.external_id) or None
+        if not self.text:
+            raise IntakeError("Пустой текст обращения.")
+        if self.received_at.tzinfo is None:
+            raise IntakeError("Момент поступления без часового пояса.")
+        return self
+
+    def content_hash(self) -> str:
+        payload = {
+            k: getattr(self, k)
+            for k in (
+                "text",
+                "title",
+                "author_name",
+                "author_email",
+                "author_phone",
+                "author_address",
+                "address",
+                "settlement",
+                "category",
+                "subcategory",
+                "source_status",
+                "answer_text",
+                "external_url",
+            )
+        }
+        payload["received_at"] = self.received_at.isoformat()
+        payload["answered_at"] = self.answered_at.isoformat() if self.answered_at else ""
+        return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class IntakeResult:
+    outcomes: list[tuple[str, Case]] = field(default_factory=list)  # ("created"|"updated"|"unchanged", case)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o, _ in self.outcomes if o == outcome)
+
+
+class _DeadlineCache:
+    def __init__(self, municipality: Municipality) -> None:
+        self.municipality = municipality
+        self.calendar = deadline_engine.production_calendar()
+        self.schedule = deadline_engine.schedule_for(municipality)
+        self.rules: dict[tuple[str, str], dict[str, DeadlineRule]] = {}
+
+    def compute(self, case: Case, topic_code: str) -> dict[str, tuple[datetime, DeadlineRule]]:
+        key = (case.kind, topic_code)
+        if key not in self.rules:
+            self.rules[key] = deadline_engine.winning_rules(case.kind, topic_code, self.municipality)
+        rules = self.rules[key]
+        moments = {"received": case.received_at, "registered": case.registered_at or case.received_at}
+        dues = compute_deadlines(self.calendar, self.schedule, rules, moments)
+        return {stage: (due, rules[stage]) for stage, due in dues.items()}
+
+
+def _reserve_numbers(municipality: Municipality, kind: str, year: int, n: int) -> range:
+    counter, _ = RegistrationCounter.objects.select_for_update().get_or_create(
+        municipality=municipality, prefix=REGISTRATION_PREFIX[kind], year=year
+    )
+    start = counter.last + 1
+    counter.last += n
+    counter.save(update_fields=["last"])
+    return range(start, start + n)
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def intake(
+    items: list[IntakeItem],
+    *,
+    municipality: Municipality,
+    actor: Any = None,
+    enricher: Enricher | None = None,
+    register: bool = True,
+    tracking: bool = False,
+) -> IntakeResult:
+    """Take a batch of items in, in one transaction. Items must be valid (see `IntakeItem.normalised`).
+
+    New (channel, external id) pairs become cases; known ones are updated when the source's content
+    changed and left alone otherwise. Registration numbers, deadlines and routing are given to new cases.
+    """
+    now = timezone.now()
+    result = IntakeResult()
+    if not items:
+        return result
+    enricher = enricher or get_enricher()
+    with transaction.atomic():
+        keys = [(i.channel, i.external_id) for i in items if i.external_id]
+        existing: dict[tuple[str, str], Case] = {}
+        if keys:
+            by_channel: dict[str, list[str]] = defaultdict(list)
+            for channel, ext in keys:
+                by_channel[channel].append(ext)  # type: ignore[arg-type]
+            for channel, ids in by_channel.items():
+                for case in Case.objects.filter(channel=channel, external_id__in=ids).select_for_update():
+                    existing[(case.channel, case.external_id)] = case  # type: ignore[index]
+        new_items = [i for i in items if not i.external_id or (i.channel, i.external_id) not in existing]
+        placements = enricher.place(new_items, municipality) if new_items else []
+        created = _create(new_items, placements, municipality, actor, now, register, tracking)
+        created_iter = iter(created)
+        updated_cases: list[Case] = []
+        for item in items:
+            case = existing.get((item.channel, item.external_id)) if item.external_id else None
+            if case is None:
+                result.outcomes.append(("created", next(created_iter)))
+            elif case.content_hash == item.content_hash():
+                result.outcomes.append(("unchanged", case))
+            else:
+                _apply_update(case, item, now)
+                updated_cases.append(case)
+                result.outcomes.append(("updated", case))
+        if updated_cases:
+            _save_updates(updated_cases, now)
+        record(
+            "intake.batch",
+            actor=actor,
+            object_type="territory.municipality",
+            object_id=municipality.pk,
+            after={
+                "channels": sorted({i.channel for i in items}),
+                "created": [c.pk for c in created],
+                "updated": [c.pk for c in updated_cases],
+                "unchanged": result.count("unchanged"),
+            },
+            actor_label="" if actor else "приём обращений",
+        )
+    return result
+
+
+def intake_one(
+    item: IntakeItem,
+    *,
+    municipality: Municipality,
+    actor: Any = None,
+    register: bool = True,
+    tracking: bool = False,
+    enricher: Enricher | None = None,
+) -> Case:
+    """Take one item in (a form, a letter, an API call); returns the case, new or already known."""
+    item.normalised()
+    return intake(
+        [item],
+        municipality=municipality,
+        actor=actor,
+        register=register,
+        tracking=tracking,
+        enricher=enricher,
+    ).outcomes[0][1]
+
+
+def _create(
+    items: list[IntakeItem],
+    placements: list[Placement],
+    municipality: Municipality,
+    actor: Any,
+    now: datetime,
+    register: bool,
+    tracking: bool,
+) -> list[Case]:
+    if not items:
+        return []
+    cases = []
+    for item, place in zip(items, placements, strict=True):
+        case = Case(
+            municipality=municipality,
+            kind=item.kind,
+            channel=item.channel,
+            external_id=item.external_id,
+            external_url=item.external_url[:1000],
+            title=item.title,
+            text=item.text,
+            author_name=item.author_name[:300],
+            author_email=item.author_email[:254],
+            author_phone=item.author_phone[:40],
+            author_address=item.author_address[:500],
+            is_anonymous=item.is_anonymous
+            or not (item.author_name or item.author_email or item.author_address),
+            co_authors=item.co_authors,
+            address=item.address[:500],
+            location=item.location,
+            topic_id=place.topic_id,
+            subtopic_id=place.subtopic_id,
+            settlement_id=place.settlement_id,
+            locality_id=place.locality_id,
+            status=Status.RECEIVED,
+            received_at=item.received_at,
+            source_status=item.source_status[:100],
+            content_hash=item.content_hash(),
+            raw_payload=item.raw,
+            tracking_token=new_tracking_token() if tracking else None,
+        )
+        cases.append(case)
+    deadlines: list[CaseDeadline] = []
+    events: list[CaseEvent] = []
+    if register:
+        _register_all(cases, items, municipality, now, deadlines)
+    Case.objects.bulk_create(cases)
+    answers = []
+    for case, item in zip(cases, items, strict=True):
+        events.append(
+            CaseEvent(
+                case=case,
+                at=case.received_at,
+                actor=None,
+                type=CaseEvent.Type.RECEIVED,
+                to_status=Status.RECEIVED,
+                note=f"Канал: {case.get_channel_display()}",
+            )
+        )
+        if register:
+            routed = case._routing_note  # type: ignore[attr-defined]
+            events.append(
+                CaseEvent(
+                    case=case,
+                    at=case.registered_at,
+                    actor=actor,
+                    type=CaseEvent.Type.REGISTERED,
+                    from_status=Status.RECEIVED,
+                    to_status=case._registered_status,  # type: ignore[attr-defined]
+                    note=routed,
+                )
+            )
+        if item.status in SOURCE_FINAL and item.answer_text:
+            answers.append(Answer(case=case, text=item.answer_text, sent_at=case.answered_at))
+            events.append(
+                CaseEvent(
+                    case=case,
+                    at=case.answered_at or now,
+                    type=CaseEvent.Type.ANSWERED,
+                    from_status=Status.IN_PROGRESS,
+                    to_status=case.status,
+                    note="Ответ по данным источника",
+                )
+            )
+        for name, content in item.attachments:
+            attachment = Attachment(case=case, name=name[:255])
+            attachment.file.save(name, ContentFile(content), save=False)
+            attachment.save()
+        for d in getattr(case, "_deadlines", []):
+            d.case = case
+            deadlines.append(d)
+    CaseEvent.objects.bulk_create(events)
+    CaseDeadline.objects.bulk_create(deadlines)
+    Answer.objects.bulk_create(answers)
+    return cases
+
+
+def _register_all(
+    cases: list[Case],
+    items: list[IntakeItem],
+    municipality: Municipality,
+    now: datetime,
+    deadlines: list[CaseDeadline],
+) -> None:
+    router = Router(municipality.pk)
+    cache = _DeadlineCache(municipality)
+    topic_code = {t.pk: t.code for t in Topic.objects.all()}
+    per_series: dict[tuple[str, int], list[Case]] = defaultdict(list)
+    for case, item in zip(cases, items, strict=True):
+        case.registered_at = (
+            max(now, case.received_at) if item.status not in SOURCE_FINAL else case.received_at
+        )
+        year = timezone.localtime(case.registered_at, municipality.tz).year
+        per_series[(case.kind, year)].append(case)
+        code = topic_code.get(case.subtopic_id or case.topic_id or 0, "")
+        dues = cache.compute(case, code)
+        case.due_at = dues["answer"][0] if "answer" in dues else None
+        case.first_reaction_due_at = dues["first_reaction"][0] if "first_reaction" in dues else None
+        case._deadlines = [  # type: ignore[attr-defined]
+            CaseDeadline(
+                stage=stage,
+                due_at=due,
+                rule=rule,
+                rule_text=str(rule)[:300],
+                computed_at=now,
+                met_at=case.registered_at if stage == "registration" else None,
+            )
+            for stage, (due, rule) in dues.items()
+        ]
+        decision = router.decide(case)
+        case.block, case.department = decision.block, decision.department
+        case.status = Status.REGISTERED
+        if decision.owner is not None:
+            case.owner = decision.owner
+            case.status = Status.ASSIGNED
+        case._registered_status = case.status  # type: ignore[attr-defined]
+        case._routing_note = decision.explain()  # type: ignore[attr-defined]
+        if item.status in SOURCE_FINAL:
+            case.status = item.status
+            case.answered_at = item.answered_at or case.received_at
+            if item.status == Status.CLOSED:
+                case.closed_at = case.answered_at
+            for d in case._deadlines:  # type: ignore[attr-defined]
+                if d.stage in ("answer", "first_reaction"):
+                    d.met_at = case.answered_at
+    for (kind, year), series in per_series.items():
+        numbers = _reserve_numbers(municipality, kind, year, len(series))
+        for case, n in zip(series, numbers, strict=True):
+            case.registration_number = f"{REGISTRATION_PREFIX[kind]}-{year % 100:02d}-{n:05d}"
+
+
+_UPDATABLE = (
+    "title",
+    "text",
+    "author_name",
+    "author_email",
+    "author_phone",
+    "author_address",
+    "address",
+    "external_url",
+    "source_status",
+)
+
+
+def _apply_update(case: Case, item: IntakeItem, now: datetime) -> None:
+    changed = [name for name in _UPDATABLE if getattr(case, name) != getattr(item, name)]
+    for name in _UPDATABLE:
+        setattr(case, name, getattr(item, name))
+    case.raw_payload = item.raw
+    case.content_hash = item.content_hash()
+    case.version += 1
+    case.updated_at = now
+    case._changed_fields = changed  # type: ignore[attr-defined]
+    case._source_item = item  # type: ignore[attr-defined]
+
+
+def _save_updates(cases: list[Case], now: datetime) -> None:
+    Case.objects.bulk_update(cases, [*_UPDATABLE, "raw_payload", "content_hash", "version", "updated_at"])
+    events, answers = [], []
+    known_answers = set(Answer.objects.filter(case__in=cases).values_list("case_id", "text"))
+    for case in cases:
+        item = case._source_item  # type: ignore[attr-defined]
+        fields = ", ".join(case._changed_fields) or "служебные данные"  # type: ignore[attr-defined]
+        events.append(
+            CaseEvent(
+                case=case,
+                at=now,
+                type=CaseEvent.Type.COMMENT,
+                note=f"Обновлено из источника: {fields}.",
+                data={"fields": case._changed_fields},
+            )
+        )  # type: ignore[attr-defined]
+        if item.answer_text and (case.pk, item.answer_text) not in known_answers:
+            answers.append(Answer(case=case, text=item.answer_text, sent_at=item.answered_at or now))
+    CaseEvent.objects.bulk_create(events)
+    Answer.objects.bulk_create(answers)

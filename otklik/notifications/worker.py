@@ -1,0 +1,93 @@
+"""`otklik worker`: puts the periodic jobs on the task queue when their slot comes, and runs the queue."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import time
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from otklik.notifications.services import claim_slot, slot_of
+
+log = logging.getLogger("otklik.worker")
+
+
+def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
+    """Enqueue each periodic job whose current slot has not been claimed by any worker yet."""
+    from otklik.cases.tasks import daily_digest_task, send_emails_task, watch_deadlines_task
+
+    now = now or timezone.now()
+    interval = settings.OTKLIK_WATCH_INTERVAL
+    queued = []
+    if claim_slot("watch_deadlines", slot_of(now, interval)):
+        watch_deadlines_task.enqueue()
+        queued.append("watch_deadlines")
+    local = timezone.localtime(now)
+    if local.hour >= settings.OTKLIK_DIGEST_HOUR and claim_slot("daily_digest", local.date().isoformat()):
+        daily_digest_task.enqueue()
+        queued.append("daily_digest")
+    # E-mail goes out after the jobs that create notifications (same batch, queue order).
+    if claim_slot("send_emails", slot_of(now, min(interval, 60))):
+        send_emails_task.enqueue()
+        queued.append("send_emails")
+    return queued
+
+
+def run_queue(worker_id: str | None = None) -> None:
+    """Run every task waiting in the queue, then return."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=(worker_id or f"{socket.gethostname()}-worker")[:64],
+        excluded_queue_names=[],
+    ).run()
+
+
+class _Stop:
+    requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        log.info("worker: stopping after the current step")
+        self.requested = True
+
+
+def run_worker(*, once: bool = False, interval: float | None = None, **_: Any) -> None:
+    stop = _Stop()
+    if not once:
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+    pause = settings.OTKLIK_WATCH_INTERVAL if interval is None else interval
+    pause = min(pause, 30)
+    while True:
+        close_old_connections()
+        try:
+            queued = enqueue_due_jobs()
+            if queued:
+                log.info("worker: queued %s", ", ".join(queued))
+            run_queue()
+        except Exception:
+            log.exception("worker: step failed, retrying")
+            close_old_connections()
+            if once:
+                raise
+        if once or stop.requested:
+            return
+        slept = 0.0
+        while slept < pause and not stop.requested:
+            time.sleep(1)
+            slept += 1
+        if stop.requested:
+            return

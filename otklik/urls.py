@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from otklik.api.api import api
+
+admin.site.site_header = "Отклик — администрирование"
+admin.site.site_title = "Отклик"
+admin.site.index_title = "Справочники и настройки"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("notifications/", include("otklik.notifications.urls")),
+    path("cases/", include("otklik.cases.urls")),
+    path("appeals/", include("otklik.intake.fz59.urls")),
+    path("imports/", include("otklik.intake.imports.urls")),
+    path("open311/v2/", include("otklik.intake.open311.urls")),
+    path("", include("otklik.intake.webform.urls")),
+    path("", include("otklik.web.urls")),
+]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SCREENSHOTS = PROJECT_DIR / "var" / "screenshots"
+
+
+@pytest.fixture
+def municipality(db):
+    from tests.factories import MunicipalityFactory
+
+    return MunicipalityFactory()
+
+
+@pytest.fixture
+def screenshots_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # WhiteNoise warns when the collected-static directory is missing; the finders serve files in tests.
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    # Persistent connections from live-server threads would keep test databases busy at teardown.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    url = os.environ.get("DATABASE_URL", "sqlite default")
+    return f"database: {settings.DATABASES['default']['ENGINE']} ({url})"

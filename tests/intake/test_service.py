@@ -1,0 +1,138 @@
+"""The intake service all channels share: normalise, dedupe, place, register, audit — in batches."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from otklik.audit.models import AuditEvent
+from otklik.cases.models import Case, CaseDeadline, CaseEvent, Status
+from otklik.intake.services import IntakeError, IntakeItem, intake, intake_one
+from otklik.intake.text import normalise_text
+from otklik.org.models import Role, Topic
+from tests.factories import BlockFactory, LocalityFactory, MunicipalityFactory, RoleFactory, SettlementFactory
+
+VLG = ZoneInfo("Europe/Volgograd")
+RECEIVED = timezone.now().replace(microsecond=0) - timedelta(hours=1)
+
+
+@pytest.fixture
+def muni(db):
+    m = MunicipalityFactory()
+    settlement = SettlementFactory(municipality=m, name="Майоровское сельское поселение")
+    LocalityFactory(settlement=settlement, name="Майоровский")
+    town = SettlementFactory(municipality=m, name="Котельниковское городское поселение", kind="urban")
+    LocalityFactory(settlement=town, name="Котельниково", kind="town")
+    block = BlockFactory(municipality=m, name="ТКО")
+    block.topics.add(Topic.objects.get(code="waste"))
+    RoleFactory(role=Role.HEAD, municipality=m)
+    return m
+
+
+def item(**kw) -> IntakeItem:
+    defaults = {
+        "channel": "pos",
+        "text": "Не вывозят мусор в х. Майоровском вторую неделю",
+        "received_at": RECEIVED,
+        "external_id": "1001",
+        "category": "Твёрдые коммунальные отходы",
+    }
+    defaults.update(kw)
+    return IntakeItem(**defaults).normalised()
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("  Текст\r\nвторая\u00a0 строка  ", "Текст\nвторая строка"),
+        ("a\x00b\x07c\u200b", "abc"),
+        ("один\n\n\n\n два", "один\n\nдва"),
+        ("е\u0301", "е\u0301"),  # NFC keeps a combining accent that has no precomposed form
+        (None, ""),
+    ],
+)
+def test_normalise_text(raw, clean):
+    assert normalise_text(raw) == clean
+
+
+def test_empty_text_is_refused():
+    with pytest.raises(IntakeError, match="Пустой текст"):
+        IntakeItem(channel="web", text=" \n ", received_at=timezone.now()).normalised()
+
+
+def test_new_item_is_placed_registered_routed_and_audited(muni):
+    case = intake_one(item(), municipality=muni)
+    case.refresh_from_db()
+    assert case.kind == "message" and case.status == Status.REGISTERED
+    assert case.topic.code == "waste" and case.block.name == "ТКО"
+    assert case.locality.name == "Майоровский" and case.settlement.name.startswith("Майоровское")
+    assert case.registration_number.startswith("ПОС-")
+    assert set(CaseDeadline.objects.filter(case=case).values_list("stage", flat=True)) >= {"answer"}
+    assert list(CaseEvent.objects.filter(case=case).values_list("type", flat=True)) == [
+        "received",
+        "registered",
+    ]
+    assert AuditEvent.objects.filter(action="intake.batch").exists()
+
+
+def test_same_external_id_again_is_unchanged_and_a_changed_one_is_updated(muni):
+    first = intake([item()], municipality=muni)
+    assert first.count("created") == 1
+    again = intake([item()], municipality=muni)
+    assert again.count("unchanged") == 1 and Case.objects.count() == 1
+    changed = intake([item(text="Не вывозят мусор в х. Майоровском третью неделю")], municipality=muni)
+    assert changed.count("updated") == 1 and Case.objects.count() == 1
+    case = Case.objects.get()
+    assert "третью" in case.text
+    assert CaseEvent.objects.filter(case=case, type="comment", note__contains="text").exists()
+
+
+def test_ambiguous_or_unknown_place_is_left_empty(muni):
+    both = intake_one(
+        item(external_id="2", text="Из Котельниково в Майоровский не ходит автобус"), municipality=muni
+    )
+    nowhere = intake_one(item(external_id="3", text="Мусор не вывозят", category=""), municipality=muni)
+    district = intake_one(
+        item(external_id="4", text="В Котельниковском районе плохие дороги"), municipality=muni
+    )
+    assert both.locality_id is None and nowhere.locality_id is None and nowhere.topic_id is None
+    assert district.locality_id is None
+    assert nowhere.owner is not None  # no block → the head of the centre
+
+
+def test_inflected_place_names_are_found(muni):
+    case = intake_one(item(external_id="5", text="В Котельникове на ул. Ленина яма"), municipality=muni)
+    assert case.locality.name == "Котельниково"
+
+
+def test_batch_numbers_are_consecutive(muni):
+    result = intake([item(external_id=str(i)) for i in range(10, 15)], municipality=muni)
+    numbers = sorted(int(c.registration_number[-5:]) for _, c in result.outcomes)
+    assert numbers == list(range(numbers[0], numbers[0] + 5))
+
+
+def test_items_answered_at_the_source_keep_their_answer(muni):
+    received = datetime(2025, 10, 1, 10, tzinfo=VLG)
+    case = intake_one(
+        item(
+            external_id="7",
+            received_at=received,
+            status="closed",
+            source_status="Решено",
+            answer_text="Мусор вывезен 02.10.2025",
+            answered_at=received + timedelta(days=1),
+        ),
+        municipality=muni,
+    )
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED and case.answers.get().text == "Мусор вывезен 02.10.2025"
+    assert CaseDeadline.objects.get(case=case, stage="answer").met_at == received + timedelta(days=1)
+
+
+def test_tracking_link_token_is_issued_on_request(muni):
+    case = intake_one(item(channel="web", external_id=None), municipality=muni, tracking=True)
+    assert case.tracking_token and len(case.tracking_token) >= 20
+    assert case.kind == "appeal"
