@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "otklik.notifications",
     "otklik.api",
     "otklik.intake",
+    "otklik.quality",
     "otklik.web",
 ]
 

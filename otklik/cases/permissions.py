@@ -50,6 +50,7 @@ ACTION_LABELS: dict[str, str] = {
 _ALL = frozenset(ACTIONS)
 _SPECIALIST = frozenset({"take", "answer"})
 _CHANNEL_OFFICER = frozenset({"register", "assign", "take", "answer", "close"})
+_REGISTRAR = frozenset({"register", "assign", "redirect"})
 
 #: Statuses in which the answer deadline may still be extended.
 EXTENDABLE_STATUSES = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED})
@@ -79,6 +80,9 @@ def _granted_by(assignment: Any, user: Any, case: Case) -> frozenset[str]:
     if role == Role.POS_OFFICER:
         ok = _in_municipality(assignment, case) and case.channel == Channel.POS
         return _CHANNEL_OFFICER if ok else frozenset()
+    if role == Role.REGISTRAR:
+        ok = _in_municipality(assignment, case) and case.kind == Kind.APPEAL
+        return _REGISTRAR if ok else frozenset()
     if role == Role.INTEGRATION:
         return _CHANNEL_OFFICER if _in_municipality(assignment, case) else frozenset()
     return frozenset()  # analyst, observer: read-only

@@ -51,6 +51,8 @@ def scope_q(user: Any) -> Q | None:
             q |= muni & Q(kind=Kind.INCIDENT)
         elif a.role == Role.POS_OFFICER:
             q |= muni & Q(channel=Channel.POS)
+        elif a.role == Role.REGISTRAR:
+            q |= muni & Q(kind=Kind.APPEAL)
     return q
 
 

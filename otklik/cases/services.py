@@ -31,6 +31,7 @@ from otklik.cases.models import (
 from otklik.cases.routing import route
 from otklik.cases.uploads import MAX_FILES, check_upload
 from otklik.org.models import RoleAssignment, User
+from otklik.territory.numbering import format_registration_number
 
 
 class CaseActionError(Exception):
@@ -214,7 +215,13 @@ def _next_number(case: Case) -> str:
     )
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"{prefix}-{year % 100:02d}-{counter.last:05d}"
+    return format_registration_number(
+        case.municipality.registration_number_format,
+        prefix=prefix,
+        year=year,
+        n=counter.last,
+        code=case.municipality.code,
+    )
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from otklik.org.models import Topic
-from otklik.territory.models import Locality, Municipality
+from otklik.territory.models import Locality, Municipality, Settlement
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Gazetteer:
             name = loc.name.lower().replace("ё", "е")
             stem = name[:-2] if len(name) > 5 else name
             self.patterns.append((re.compile(rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)"), loc))
-        self.settlements = {s.name.lower(): s for s in {loc.settlement for loc in self.localities}}
+        self.settlements = {s.name.lower(): s for s in Settlement.objects.filter(municipality=municipality)}
 
     def find(self, *texts: str) -> Locality | None:
         for text in texts:

@@ -34,6 +34,7 @@ from otklik.intake.enrich import Enricher, Placement, get_enricher
 from otklik.intake.text import normalise_line, normalise_text
 from otklik.org.models import Topic
 from otklik.territory.models import Municipality
+from otklik.territory.numbering import format_registration_number
 
 KIND_BY_CHANNEL = {
     "pos": "message",
@@ -404,7 +405,13 @@ def _register_all(
     for (kind, year), series in per_series.items():
         numbers = _reserve_numbers(municipality, kind, year, len(series))
         for case, n in zip(series, numbers, strict=True):
-            case.registration_number = f"{REGISTRATION_PREFIX[kind]}-{year % 100:02d}-{n:05d}"
+            case.registration_number = format_registration_number(
+                municipality.registration_number_format,
+                prefix=REGISTRATION_PREFIX[kind],
+                year=year,
+                n=n,
+                code=municipality.code,
+            )
 
 
 _UPDATABLE = (

@@ -184,6 +184,7 @@ class Role(models.TextChoices):
     SPECIALIST = "specialist", "специалист блока / организации"
     INCIDENT_OFFICER = "incident_officer", "ответственный за «Инцидент» и соцсети"
     POS_OFFICER = "pos_officer", "ответственный за ПОС"
+    REGISTRAR = "registrar", "делопроизводитель (регистрация обращений 59-ФЗ)"
     ANALYST = "analyst", "аналитик"
     OBSERVER = "observer", "наблюдатель регионального ЦУР"
     INTEGRATION = "integration", "интеграция (техническая учётная запись API)"

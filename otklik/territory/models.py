@@ -11,6 +11,7 @@ from django.db import models
 
 from otklik.core.geo import validate_geometry
 from otklik.core.models import TimeStamped
+from otklik.territory.numbering import DEFAULT_REGISTRATION_FORMAT, validate_registration_format
 
 code_validator = RegexValidator(r"^[a-z0-9][a-z0-9_-]*$", "Код: латинские строчные буквы, цифры, «-» и «_».")
 
@@ -51,6 +52,14 @@ class Municipality(TimeStamped):
         help_text="Через сколько рабочих дней просрочки обращение передаётся на контроль руководителю МЦУ.",
     )
     population = models.PositiveIntegerField("население", default=0)
+    registration_number_format = models.CharField(
+        "формат регистрационного номера",
+        max_length=60,
+        default=DEFAULT_REGISTRATION_FORMAT,
+        validators=[validate_registration_format],
+        help_text="Подстановки: {prefix} — ОГ, ПОС или ИНЦ; {yyyy} или {yy} — год; {n} — порядковый номер "
+        "(с ведущими нулями: {n:05d}); {code} — код МО. Например: {prefix}-{yy}-{n:05d} → ОГ-26-00042.",
+    )
     centre = models.JSONField("центр (GeoJSON Point)", null=True, blank=True, validators=[validate_geometry])
     boundary = models.JSONField("граница (GeoJSON)", null=True, blank=True, validators=[validate_geometry])
 

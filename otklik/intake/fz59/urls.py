@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from otklik.intake.fz59 import views
 
 app_name = "fz59"
-urlpatterns: list = []
+urlpatterns = [
+    path("new/", views.new, name="new"),
+    path("<int:pk>/acknowledgement.docx", views.acknowledgement, name="acknowledgement"),
+]

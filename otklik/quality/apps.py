@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QualityConfig(AppConfig):
+    name = "otklik.quality"
+    verbose_name = "Качество ответов и удовлетворённость"

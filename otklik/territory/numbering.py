@@ -1,0 +1,40 @@
+"""Registration numbers in a municipality's own format: a pure formatter and its validator."""
+
+from __future__ import annotations
+
+import string
+
+from django.core.exceptions import ValidationError
+
+DEFAULT_REGISTRATION_FORMAT = "{prefix}-{yy}-{n:05d}"
+_FIELDS = {"prefix", "yy", "yyyy", "n", "code"}
+
+
+def format_registration_number(fmt: str, *, prefix: str, year: int, n: int, code: str = "") -> str:
+    """E.g. ("{prefix}-{yy}-{n:05d}", prefix="ОГ", year=2026, n=42) → "ОГ-26-00042"."""
+    return fmt.format(prefix=prefix, yy=f"{year % 100:02d}", yyyy=f"{year:04d}", n=n, code=code)
+
+
+def validate_registration_format(fmt: str) -> None:
+    """A format must use only the known fields, include the sequence number, and be formattable."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(fmt) if name is not None}
+    except ValueError as exc:
+        raise ValidationError(f"Ошибка в формате номера: {exc}.") from exc
+    unknown = names - _FIELDS
+    if unknown:
+        raise ValidationError(
+            "Неизвестные подстановки: {}. Допустимы: {{prefix}}, {{yy}}, {{yyyy}}, {{n}}, {{code}}.".format(
+                ", ".join("{" + u + "}" for u in sorted(unknown))
+            )
+        )
+    if "n" not in names:
+        raise ValidationError("В формате номера должен быть порядковый номер {n}.")
+    if not ({"yy", "yyyy"} & names):
+        raise ValidationError("Нумерация ведётся по годам: добавьте в формат год {yy} или {yyyy}.")
+    try:
+        sample = format_registration_number(fmt, prefix="ОГ", year=2026, n=1, code="mo")
+    except (ValueError, IndexError, KeyError) as exc:
+        raise ValidationError(f"Ошибка в формате номера: {exc}.") from exc
+    if len(sample) > 50:
+        raise ValidationError("Номер по такому формату получается слишком длинным (больше 50 знаков).")
