@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
@@ -34,11 +33,11 @@ def new(request: HttpRequest) -> HttpResponse:
     form = AppealForm(request.POST or None, request.FILES or None, municipalities=municipalities)
     if request.method == "POST" and form.is_valid():
         case = register_appeal(form.cleaned_data, form.cleaned_data["attachments"], actor=request.user)
-        ack = reverse("fz59:acknowledgement", args=[case.pk])
+        sent = " и отправлено автору на эл. почту" if case.author_email and not case.is_anonymous else ""
         messages.success(
             request,
             f"Обращение зарегистрировано: № {case.registration_number}. "
-            f"Уведомление автору — ссылка «Уведомление о регистрации» на странице обращения ({ack}).",
+            f"Уведомление о регистрации — по ссылке ниже{sent}.",
         )
         return redirect("cases:detail", pk=case.pk)
     status = 400 if request.method == "POST" else 200
