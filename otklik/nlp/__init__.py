@@ -1,0 +1,1 @@
+"""Russian text intelligence: topic classification, territory resolution, personal data, similar messages."""
