@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "otklik.api",
     "otklik.intake",
     "otklik.quality",
+    "otklik.nlp",
     "otklik.web",
 ]
 

@@ -119,6 +119,25 @@ class Case(TimeStamped):
         limit_choices_to={"parent__isnull": False},
     )
 
+    topic_confidence = models.FloatField("уверенность в теме", null=True, blank=True)
+    topic_source = models.CharField(
+        "откуда тема",
+        max_length=20,
+        blank=True,
+        choices=[
+            ("source", "из источника"),
+            ("keywords", "рубрикатор"),
+            ("model", "обученная модель"),
+            ("operator", "оператор"),
+        ],
+    )
+    needs_review = models.BooleanField(
+        "нужна проверка человеком",
+        default=False,
+        db_index=True,
+        help_text="Тема или территория не определены уверенно.",
+    )
+    review_reasons = models.JSONField("что проверить", default=list, blank=True)
     status = models.CharField("статус", max_length=20, choices=Status.choices, default=Status.RECEIVED)
     no_answer_reason = models.CharField(
         "основание для оставления без ответа", max_length=20, choices=NoAnswerReason.choices, blank=True

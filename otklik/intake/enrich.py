@@ -8,7 +8,7 @@ settlements and localities. What it cannot resolve it leaves empty, never guesse
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -25,6 +25,8 @@ class Placement:
     settlement_id: int | None = None
     locality_id: int | None = None
     topic_confidence: float = 0.0
+    topic_source: str = ""
+    review_reasons: list[str] = field(default_factory=list)
 
 
 class Enricher(Protocol):
@@ -96,7 +98,12 @@ class SourceEnricher:
         out = []
         for item in items:
             topic_id, subtopic_id = topics.resolve(item.topic_code, item.subcategory, item.category)
-            placement = Placement(topic_id, subtopic_id, topic_confidence=1.0 if topic_id else 0.0)
+            placement = Placement(
+                topic_id,
+                subtopic_id,
+                topic_confidence=1.0 if topic_id else 0.0,
+                topic_source="source" if topic_id else "",
+            )
             settlement = gazetteer.settlement_named(item.settlement)
             locality = gazetteer.find(item.settlement, item.address, item.text)
             if locality is not None and (settlement is None or locality.settlement_id == settlement.pk):
@@ -109,7 +116,7 @@ class SourceEnricher:
 
 
 def get_enricher(categories: dict[str, str] | None = None) -> Enricher:
-    path = getattr(settings, "OTKLIK_ENRICHER", "")
+    path = getattr(settings, "OTKLIK_ENRICHER", "otklik.nlp.enrich.NlpEnricher")
     if path:
         factory = import_string(path)
         return factory(categories=categories)  # type: ignore[no-any-return]

@@ -98,9 +98,12 @@ def test_ambiguous_or_unknown_place_is_left_empty(muni):
     district = intake_one(
         item(external_id="4", text="В Котельниковском районе плохие дороги"), municipality=muni
     )
-    assert both.locality_id is None and nowhere.locality_id is None and nowhere.topic_id is None
+    assert both.locality_id is None and nowhere.locality_id is None
+    # No category from the source: the rubricator places the text, and says how sure it is.
+    assert (nowhere.topic.code, nowhere.topic_source) == ("waste", "keywords")
+    assert 0 < nowhere.topic_confidence < 1
     assert district.locality_id is None
-    assert nowhere.owner is not None  # no block → the head of the centre
+    assert nowhere.block is not None or nowhere.owner is not None  # routed: to a block or to the head
 
 
 def test_inflected_place_names_are_found(muni):

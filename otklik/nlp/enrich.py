@@ -1,0 +1,38 @@
+"""The intake's placement step with text intelligence: the source's category when it has one, otherwise
+the classifier; the territory from the gazetteer. Low confidence and unresolved territory are flagged
+for a person (the review queue), never guessed silently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otklik.intake.enrich import Placement, SourceEnricher
+from otklik.nlp.services import classify, confidence_threshold
+from otklik.org.models import Topic
+from otklik.territory.models import Municipality
+
+
+class NlpEnricher(SourceEnricher):
+    def place(self, items: list[Any], municipality: Municipality) -> list[Placement]:
+        placements = super().place(items, municipality)
+        unplaced = [i for i, p in enumerate(placements) if p.topic_id is None]
+        if unplaced:
+            texts = [
+                f"{items[i].title}. {items[i].text}" if items[i].title else items[i].text for i in unplaced
+            ]
+            predictions = classify(texts, municipality)
+            ids = dict(Topic.objects.values_list("code", "pk"))
+            threshold = confidence_threshold()
+            for i, prediction in zip(unplaced, predictions, strict=True):
+                place = placements[i]
+                place.topic_id = ids.get(prediction.topic)
+                place.subtopic_id = ids.get(prediction.subtopic) if prediction.subtopic else None
+                place.topic_confidence = prediction.confidence
+                place.topic_source = prediction.source
+                if prediction.confidence < threshold:
+                    place.review_reasons.append("topic")
+        for item, place in zip(items, placements, strict=True):
+            has_place = bool(item.address or item.settlement or item.location)
+            if place.settlement_id is None and has_place:
+                place.review_reasons.append("territory")
+        return placements

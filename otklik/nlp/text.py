@@ -1,0 +1,49 @@
+"""Tokens and lemmas of Russian text: razdel splits, pymorphy3 normalises (with a cache: the vocabulary
+of residents' messages is small, so nearly every word after the first thousand texts is a cache hit)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from razdel import tokenize
+
+_WORD = re.compile(r"^[а-яёa-z][а-яёa-z-]*$")
+#: Function words that carry no topic.
+_STOPWORDS_TEXT = """
+а и в во на не но по под при про с со у к ко о об от до из за для же ли бы то это этот эта эти тот
+та те как так что чтобы кто где когда уже еще ещё или да нет ни был быть есть весь вся все всё мы вы
+он она они оно я ты его её ее их наш ваш свой который очень также тоже только просить прошу
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+
+@lru_cache(maxsize=1)
+def _morph():  # type: ignore[no-untyped-def]
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    if not _WORD.match(word):
+        return word
+    if word.isascii():
+        return word
+    return str(_morph().parse(word)[0].normal_form)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (letters only), ё folded to е."""
+    return [t.text for t in tokenize(text.lower().replace("ё", "е")) if _WORD.match(t.text)]
+
+
+def lemmas(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    out = [lemma(w) for w in words(text)]
+    return out if keep_stopwords else [w for w in out if w not in STOPWORDS]
+
+
+def lemma_string(text: str) -> str:
+    """Lemmas joined by spaces: the input of the word-level features and of the keyword rubricator."""
+    return " ".join(lemmas(text))
