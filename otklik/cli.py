@@ -368,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
         i.add_argument("--municipality", help="код муниципального образования для всех строк")
         i.set_defaults(func=cmd_import, channel=channel)
 
+    from otklik.nlp.cli import add_parsers as add_nlp_parsers
+
+    add_nlp_parsers(sub)
+
     p = sub.add_parser("token", help="токены интеграций для HTTP API", description="Токены HTTP API.")
     token_sub = p.add_subparsers(dest="token_command", metavar="ДЕЙСТВИЕ")
     token_sub.required = True

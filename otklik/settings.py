@@ -170,6 +170,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO")},
+    "loggers": {"pymorphy3": {"level": "WARNING"}, "pymorphy2": {"level": "WARNING"}},
 }
 
 # Background work: the Django tasks API with its database backend; `otklik worker` runs the queue and the
@@ -181,5 +182,6 @@ OTKLIK_BASE_URL = os.environ.get("OTKLIK_BASE_URL", "http://127.0.0.1:8000").rst
 OTKLIK_CALENDAR_DIR = os.environ.get("OTKLIK_CALENDAR_DIR", "")
 
 OTKLIK_PRODUCT_NAME = "Отклик"
+OTKLIK_TOPIC_THRESHOLD = float(os.environ.get("OTKLIK_TOPIC_THRESHOLD", "0.5"))
 OTKLIK_OPEN311_PUBLIC_CHANNELS = os.environ.get("OTKLIK_OPEN311_PUBLIC_CHANNELS", "open311")
 OTKLIK_DEFAULT_MUNICIPALITY = os.environ.get("OTKLIK_MUNICIPALITY", "kotelnikovo")

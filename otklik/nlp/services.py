@@ -24,6 +24,7 @@ from otklik.territory.models import Municipality
 
 MIN_SAMPLES = 50
 MIN_PER_TOPIC = 5
+MIN_PER_SUBTOPIC = 5
 
 _lock = threading.Lock()
 _cache: dict[Any, Any] = {}
@@ -158,6 +159,11 @@ def train(municipality: Municipality | None = None, *, folds: int = 5, progress:
         texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     if len({c.split(".")[0] for c in labels}) < 2:
         raise TrainingError("Для обучения нужны примеры хотя бы двух тем.")
+    # A subtopic with too few examples is learnt as its topic.
+    sub_counts: dict[str, int] = {}
+    for c in labels:
+        sub_counts[c] = sub_counts.get(c, 0) + 1
+    labels = [c if sub_counts[c] >= MIN_PER_SUBTOPIC or "." not in c else c.split(".")[0] for c in labels]
     say(f"Лемматизация {len(texts)} текстов…")
     prepared = [lemma_string(t) for t in texts]
     say(f"Кросс-валидация ({folds} частей)…")

@@ -31,7 +31,7 @@ def lemma(word: str) -> str:
         return word
     if word.isascii():
         return word
-    return str(_morph().parse(word)[0].normal_form)
+    return str(_morph().parse(word)[0].normal_form).replace("ё", "е")
 
 
 def words(text: str) -> list[str]:
