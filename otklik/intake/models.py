@@ -112,3 +112,26 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"строка {self.row}: {self.reason}"
+
+
+class WebSubmission(models.Model):
+    """One submission of the public web form, kept to limit how often one address may submit."""
+
+    ip_hash = models.CharField("адрес (хеш)", max_length=64, db_index=True)
+    created_at = models.DateTimeField("когда", db_index=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="обращение",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "отправка формы на сайте"
+        verbose_name_plural = "отправки формы на сайте"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ip_hash[:8]}… {self.created_at:%d.%m.%Y %H:%M}"

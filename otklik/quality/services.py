@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from otklik.audit.services import record
-from otklik.cases.models import Case, CaseEvent, Status
+from otklik.cases.models import Answer, Case, CaseEvent, Status
 from otklik.quality.models import Rating
 
 RATEABLE = {Status.ANSWERED, Status.CLOSED}
@@ -20,11 +20,16 @@ class RatingError(ValueError):
     """A rating that cannot be accepted; the message is for the resident, in Russian."""
 
 
+def latest_answer(case: Case) -> Answer | None:
+    """The latest answer sent to the author (drafts are not rated)."""
+    return case.answers.filter(sent_at__isnull=False).order_by("-sent_at", "-pk").first()
+
+
 def can_rate(case: Case) -> bool:
     """A resident may rate once per answer, after the answer was given."""
     if case.status not in RATEABLE:
         return False
-    answer = case.answers.order_by("-pk").first()
+    answer = latest_answer(case)
     return not Rating.objects.filter(case=case, answer=answer).exists()
 
 
@@ -48,7 +53,7 @@ def rate(
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise RatingError(f"Комментарий длиннее {COMMENT_MAX} символов.")
-    answer = case.answers.order_by("-pk").first()
+    answer = latest_answer(case)
     if Rating.objects.filter(case=case, answer=answer).exists():
         raise RatingError("Этот ответ уже оценён. Спасибо!")
     when = at or timezone.now()

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from otklik.intake.webform import views
 
 app_name = "webform"
-urlpatterns: list = []
+urlpatterns = [
+    path("report/", views.form, name="form"),
+    path("report/done/<str:token>/", views.done, name="done"),
+    path("track/<str:token>/", views.track, name="track"),
+    path("track/<str:token>/rate/", views.rate_answer, name="rate"),
+    path("track/<str:token>/files/<int:attachment_pk>/", views.answer_file, name="file"),
+]
