@@ -372,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_nlp_parsers(sub)
 
+    from otklik.intake.email.cli import add_parser as add_email_parser
+
+    add_email_parser(sub)
+
     p = sub.add_parser("token", help="токены интеграций для HTTP API", description="Токены HTTP API.")
     token_sub = p.add_subparsers(dest="token_command", metavar="ДЕЙСТВИЕ")
     token_sub.required = True

@@ -182,6 +182,16 @@ OTKLIK_BASE_URL = os.environ.get("OTKLIK_BASE_URL", "http://127.0.0.1:8000").rst
 OTKLIK_CALENDAR_DIR = os.environ.get("OTKLIK_CALENDAR_DIR", "")
 
 OTKLIK_PRODUCT_NAME = "Отклик"
+# The centre's mailbox for e-mail appeals: `otklik email poll`, and the worker every OTKLIK_IMAP_INTERVAL s.
+OTKLIK_IMAP_HOST = os.environ.get("OTKLIK_IMAP_HOST", "")
+OTKLIK_IMAP_PORT = int(os.environ.get("OTKLIK_IMAP_PORT", "993"))
+OTKLIK_IMAP_USER = os.environ.get("OTKLIK_IMAP_USER", "")
+OTKLIK_IMAP_PASSWORD = os.environ.get("OTKLIK_IMAP_PASSWORD", "")
+OTKLIK_IMAP_SSL = env_bool("OTKLIK_IMAP_SSL", True)
+OTKLIK_IMAP_FOLDER = os.environ.get("OTKLIK_IMAP_FOLDER", "INBOX")
+OTKLIK_IMAP_DONE_FOLDER = os.environ.get("OTKLIK_IMAP_DONE_FOLDER", "")
+OTKLIK_IMAP_MUNICIPALITY = os.environ.get("OTKLIK_IMAP_MUNICIPALITY", "")
+OTKLIK_IMAP_INTERVAL = int(os.environ.get("OTKLIK_IMAP_INTERVAL", "300"))
 OTKLIK_WEBFORM_PER_HOUR = int(os.environ.get("OTKLIK_WEBFORM_PER_HOUR", "5"))
 OTKLIK_WEBFORM_PER_DAY = int(os.environ.get("OTKLIK_WEBFORM_PER_DAY", "20"))
 OTKLIK_TRUSTED_PROXY = env_bool("OTKLIK_TRUSTED_PROXY", False)

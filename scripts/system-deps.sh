@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install and start what the test suite needs from the system: Debian's Chromium for the browser
-# tests, and (under CI or when asked) a running PostgreSQL. Idempotent; prints what it does.
+# tests, dovecot for the e-mail intake tests, and (under CI or when asked) a running PostgreSQL.
+# Idempotent; prints what it does.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
@@ -9,6 +10,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "system-deps: installing Debian chromium for the browser tests"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+  echo "system-deps: installing Debian dovecot-imapd (a real IMAP server for the e-mail intake tests)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq dovecot-imapd >/dev/null
 fi
 
 if [ -n "${CI:-}" ] || [ -n "${OTKLIK_TEST_POSTGRES_URL:-}" ]; then

@@ -21,3 +21,11 @@ def send_emails_task() -> dict[str, int]:
 @task()
 def daily_digest_task() -> int:
     return watch.send_daily_digests()
+
+
+@task()
+def poll_mailbox_task() -> dict[str, int]:
+    from otklik.intake.email.services import poll_if_configured
+
+    result = poll_if_configured()
+    return result.as_dict() if result else {}

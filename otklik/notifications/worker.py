@@ -21,7 +21,7 @@ log = logging.getLogger("otklik.worker")
 
 def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     """Enqueue each periodic job whose current slot has not been claimed by any worker yet."""
-    from otklik.cases.tasks import daily_digest_task, send_emails_task, watch_deadlines_task
+    from otklik.cases.tasks import daily_digest_task, poll_mailbox_task, send_emails_task, watch_deadlines_task
 
     now = now or timezone.now()
     interval = settings.OTKLIK_WATCH_INTERVAL
@@ -33,6 +33,9 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     if local.hour >= settings.OTKLIK_DIGEST_HOUR and claim_slot("daily_digest", local.date().isoformat()):
         daily_digest_task.enqueue()
         queued.append("daily_digest")
+    if settings.OTKLIK_IMAP_HOST and claim_slot("poll_mailbox", slot_of(now, settings.OTKLIK_IMAP_INTERVAL)):
+        poll_mailbox_task.enqueue()
+        queued.append("poll_mailbox")
     # E-mail goes out after the jobs that create notifications (same batch, queue order).
     if claim_slot("send_emails", slot_of(now, min(interval, 60))):
         send_emails_task.enqueue()
