@@ -21,7 +21,12 @@ log = logging.getLogger("otklik.worker")
 
 def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     """Enqueue each periodic job whose current slot has not been claimed by any worker yet."""
-    from otklik.cases.tasks import daily_digest_task, poll_mailbox_task, send_emails_task, watch_deadlines_task
+    from otklik.cases.tasks import (
+        daily_digest_task,
+        poll_mailbox_task,
+        send_emails_task,
+        watch_deadlines_task,
+    )
 
     now = now or timezone.now()
     interval = settings.OTKLIK_WATCH_INTERVAL

@@ -72,13 +72,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(root: Path, user: str = "mcu@example.ru", password: str = "imap-test-42") -> tuple[ImapServer, subprocess.Popen]:
+def start(
+    root: Path, user: str = "mcu@example.ru", password: str = "imap-test-42"
+) -> tuple[ImapServer, subprocess.Popen]:
     if not Path(DOVECOT).exists():
         raise RuntimeError("dovecot не установлен: выполните scripts/system-deps.sh (пакет dovecot-imapd)")
-    if os.getuid() == 0:
-        account = pwd.getpwnam("dovecot")
-    else:
-        account = pwd.getpwuid(os.getuid())
+    # As root, dovecot's processes run as its own unprivileged user; otherwise as the current user.
+    account = pwd.getpwnam("dovecot") if os.getuid() == 0 else pwd.getpwuid(os.getuid())
     group = account.pw_gid
     for sub in ("run", "state", "mail", "home"):
         (root / sub).mkdir(parents=True, exist_ok=True)
@@ -88,17 +88,22 @@ def start(root: Path, user: str = "mcu@example.ru", password: str = "imap-test-4
 
     conf = root / "dovecot.conf"
     conf.write_text(
-        CONFIG.format(root=root, user=account.pw_name, group=grp.getgrgid(group).gr_name, port=port), encoding="utf-8"
+        CONFIG.format(root=root, user=account.pw_name, group=grp.getgrgid(group).gr_name, port=port),
+        encoding="utf-8",
     )
     if os.getuid() == 0:
         for path in [root, *root.rglob("*")]:
             os.chown(path, account.pw_uid, group)
         os.chmod(root, 0o755)
-    process = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            log = (root / "dovecot.log").read_text(errors="replace") if (root / "dovecot.log").exists() else ""
+            log = (
+                (root / "dovecot.log").read_text(errors="replace") if (root / "dovecot.log").exists() else ""
+            )
             out = process.stdout.read().decode(errors="replace") if process.stdout else ""
             raise RuntimeError(f"dovecot не запустился: {out}\n{log}")
         try:
