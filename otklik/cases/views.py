@@ -29,6 +29,7 @@ from otklik.cases.selectors import (
     case_for_user,
     case_timeline,
     deadline_rows,
+    visible_cases,
 )
 from otklik.cases.services import CONFLICT_MESSAGE, CaseActionError, ConflictError
 
@@ -141,6 +142,15 @@ def _kept_input(form: ActionForm) -> list[tuple[str, str]]:
     return kept
 
 
+def similar_for_user(user: Any, case: Case) -> list[Any]:
+    """Similar cases the user may see (others are not even hinted at)."""
+    from otklik.nlp.similar import similar_to
+
+    found = similar_to(case, limit=20)
+    visible = set(visible_cases(user).filter(pk__in=[s.case.pk for s in found]).values_list("pk", flat=True))
+    return [s for s in found if s.case.pk in visible][:10]
+
+
 def _page(
     request: HttpRequest,
     case: Case,
@@ -180,6 +190,7 @@ def _page(
         "error_note": note,
         "failed_label": ACTION_LABELS.get(failed, ""),
         "kept_input": kept,
+        "similar": similar_for_user(request.user, case),
     }
     return render(request, "cases/detail.html", context, status=status)
 
