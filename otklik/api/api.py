@@ -117,6 +117,21 @@ class EventOut(Schema):
         return obj.actor.get_username() if obj.actor_id else None
 
 
+class AuthorOut(Schema):
+    name: str
+    email: str
+    phone: str
+    address: str
+    anonymous: bool
+
+
+def _pd_access(context: Any) -> bool:
+    from otklik.org.selectors import can_see_personal_data
+
+    request = (context or {}).get("request")
+    return request is not None and can_see_personal_data(request.user)
+
+
 class CaseOut(Schema):
     id: int
     version: int
@@ -141,10 +156,32 @@ class CaseOut(Schema):
     closed_at: datetime | None
     deadlines: list[DeadlineOut]
     events: list[EventOut]
+    author: AuthorOut | None = Field(
+        None,
+        description="Автор; null для ролей без доступа к персональным данным (тогда и текст замаскирован).",
+    )
 
     @staticmethod
     def resolve_municipality(obj: Case) -> str:
         return obj.municipality.code
+
+    @staticmethod
+    def resolve_text(obj: Case, context: Any) -> str:
+        from otklik.nlp.services import masked_text
+
+        return obj.text if _pd_access(context) else masked_text(obj)
+
+    @staticmethod
+    def resolve_author(obj: Case, context: Any) -> dict[str, Any] | None:
+        if not _pd_access(context):
+            return None
+        return {
+            "name": obj.author_name,
+            "email": obj.author_email,
+            "phone": obj.author_phone,
+            "address": obj.author_address,
+            "anonymous": obj.is_anonymous,
+        }
 
     @staticmethod
     def resolve_topic(obj: Case) -> str | None:

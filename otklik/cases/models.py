@@ -119,6 +119,11 @@ class Case(TimeStamped):
         limit_choices_to={"parent__isnull": False},
     )
 
+    text_masked = models.TextField(
+        "текст без персональных данных",
+        blank=True,
+        help_text="Заполняется при первом показе тем, кому персональные данные недоступны.",
+    )
     topic_confidence = models.FloatField("уверенность в теме", null=True, blank=True)
     topic_source = models.CharField(
         "откуда тема",

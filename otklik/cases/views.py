@@ -32,6 +32,8 @@ from otklik.cases.selectors import (
     visible_cases,
 )
 from otklik.cases.services import CONFLICT_MESSAGE, CaseActionError, ConflictError
+from otklik.nlp.services import masked_text
+from otklik.org.selectors import can_see_personal_data
 
 #: Actions shown as a single button (they have no input besides the version).
 BUTTON_ACTIONS = frozenset({"register", "take"})
@@ -179,8 +181,11 @@ def _page(
     kept = []
     if failed_form is not None and failed not in {a["name"] for a in actions}:
         kept = _kept_input(failed_form)
+    pd_access = can_see_personal_data(request.user)
     context = {
         "case": case,
+        "pd_access": pd_access,
+        "case_text": case.text if pd_access else masked_text(case),
         "external_url": _safe_url(case.external_url),
         "timeline": case_timeline(case),
         "deadlines": deadline_rows(case, timezone.now()),

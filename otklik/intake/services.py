@@ -436,6 +436,8 @@ def _apply_update(case: Case, item: IntakeItem, now: datetime) -> None:
     for name in _UPDATABLE:
         setattr(case, name, getattr(item, name))
     case.raw_payload = item.raw
+    if "text" in changed:
+        case.text_masked = ""
     case.content_hash = item.content_hash()
     case.version += 1
     case.updated_at = now
@@ -444,7 +446,9 @@ def _apply_update(case: Case, item: IntakeItem, now: datetime) -> None:
 
 
 def _save_updates(cases: list[Case], now: datetime) -> None:
-    Case.objects.bulk_update(cases, [*_UPDATABLE, "raw_payload", "content_hash", "version", "updated_at"])
+    Case.objects.bulk_update(
+        cases, [*_UPDATABLE, "raw_payload", "text_masked", "content_hash", "version", "updated_at"]
+    )
     events, answers = [], []
     known_answers = set(Answer.objects.filter(case__in=cases).values_list("case_id", "text"))
     for case in cases:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 MASK = {
     "phone": "[телефон]",
@@ -64,6 +66,60 @@ def apply_masks(text: str, findings: list[Finding]) -> str:
         last = f.stop
     out.append(text[last:])
     return "".join(out)
+
+
+_APARTMENT = re.compile(
+    r"(?i)(?:прожива\w*|зарегистрирован\w*)\s+(?:по\s+адресу)?:?\s*[^.\n]{0,120}?кв(?:артира|\.)?\s*\d+\w?"
+    r"|(?:ул\.|улица|пер\.|переулок|пр-т|проспект)\s*[^,.\n]{1,40},\s*(?:д\.|дом)\s*\d+\w?(?:/\d+)?,?\s*кв(?:артира|\.)?\s*\d+\w?"
+)
+
+
+#: A "name" right after these words is a place or a street named after a person: «х. Майоровский».
+_PLACE_BEFORE = re.compile(
+    r"(?i)(?:(?<!\w)(?:х|г|с|п|пос|ст|ст-ца|ул|пер|пр-т|пр|им|пл|б-р|мкр)\.|(?<!\w)(?:хутор|станиц|улиц|переул|"
+    r"проспект|площад|бульвар|посел|посёл|сел|город|деревн|имени)\w*)\s*$"
+)
+
+
+@lru_cache(maxsize=1)
+def _ner() -> tuple[Any, Any]:
+    from natasha import NewsEmbedding, NewsNERTagger, Segmenter
+
+    return Segmenter(), NewsNERTagger(NewsEmbedding())
+
+
+def find_names(text: str) -> list[Finding]:
+    """Names of people (natasha's NER, PER spans)."""
+    from natasha import Doc
+
+    segmenter, tagger = _ner()
+    doc = Doc(text)
+    doc.segment(segmenter)
+    doc.tag_ner(tagger)
+    return [
+        Finding("name", s.start, s.stop, s.text)
+        for s in doc.spans
+        if s.type == "PER" and not _PLACE_BEFORE.search(text[max(0, s.start - 20) : s.start])
+    ]
+
+
+def find_personal_data(text: str) -> list[Finding]:
+    """Contacts, documents, home addresses down to the flat, and people's names — without overlaps."""
+    found = find_contacts(text)
+    found += [Finding("address", m.start(), m.end(), m.group()) for m in _APARTMENT.finditer(text)]
+    found += find_names(text)
+    found.sort(key=lambda f: (f.start, -(f.stop - f.start)))
+    kept: list[Finding] = []
+    for f in found:
+        if kept and f.start < kept[-1].stop:
+            continue
+        kept.append(f)
+    return kept
+
+
+def mask_personal_data(text: str) -> str:
+    """The text as people without access to personal data see it."""
+    return apply_masks(text, find_personal_data(text)) if text and text.strip() else text
 
 
 def mask_contacts(text: str) -> str:

@@ -257,3 +257,13 @@ def correct_topic(case: Case, topic: Topic, *, actor: Any) -> Case:
         "nlp.correct_topic", actor=actor, obj=case, before={"topic": previous}, after={"topic": topic.code}
     )
     return case
+
+
+def masked_text(case: Case) -> str:
+    """The case's text with personal data masked; computed once and kept on the case."""
+    from otklik.nlp.pii import mask_personal_data
+
+    if not case.text_masked and case.text:
+        case.text_masked = mask_personal_data(case.text)
+        Case.objects.filter(pk=case.pk, text=case.text).update(text_masked=case.text_masked)
+    return case.text_masked

@@ -31,3 +31,23 @@ def role_labels(user: Any) -> list[str]:
         scope = assignment.block or assignment.department
         labels.append(f"{label} ({scope})" if scope else label)
     return labels
+
+
+#: Roles that work with residents' personal data (answer them, register, route). Analysts and the
+#: regional observer see texts with names, contacts and home addresses masked.
+PERSONAL_DATA_ROLES = {
+    Role.CURATOR,
+    Role.HEAD,
+    Role.BLOCK_OWNER,
+    Role.SPECIALIST,
+    Role.INCIDENT_OFFICER,
+    Role.POS_OFFICER,
+    Role.REGISTRAR,
+    Role.INTEGRATION,
+}
+
+
+def can_see_personal_data(user: Any) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(a.role in PERSONAL_DATA_ROLES for a in role_assignments(user))

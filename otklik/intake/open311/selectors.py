@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from otklik.cases.models import Case, Status
 from otklik.nlp.pii import mask_contacts
+from otklik.nlp.services import masked_text
 from otklik.org.models import Topic
 
 CLOSED_STATUSES = {Status.ANSWERED, Status.CLOSED, Status.REDIRECTED, Status.NO_ANSWER}
@@ -96,7 +97,7 @@ def request_dict(case: Case, answers: dict[int, str]) -> dict[str, Any]:
         "status_notes": mask_contacts(answers.get(case.pk, "")) or case.get_status_display(),
         "service_name": service.name if service else None,
         "service_code": service.code if service else None,
-        "description": mask_contacts(case.text),
+        "description": masked_text(case),
         "agency_responsible": (case.block.name if case.block else None)
         or (case.department.name if case.department else None),
         "service_notice": None,
