@@ -71,6 +71,11 @@ FIELD_LABELS = {
 EARLIEST = datetime(2000, 1, 1)
 
 
+def _storable(text: str) -> str:
+    """Undecodable bytes (kept as surrogates by the reader) and NULs become «�», which every database stores."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "�")
+
+
 class ImportFileError(ValueError):
     pass
 
@@ -317,10 +322,10 @@ def _run(
                 ImportRejection(
                     batch=batch,
                     row=number,
-                    external_id=str(values.get("external_id", ""))[:100],
-                    reason=(reason or "строка отклонена")[:500],
+                    external_id=_storable(str(values.get("external_id", "")))[:100],
+                    reason=_storable(reason or "строка отклонена")[:500],
                     raw={
-                        k: (v.isoformat() if isinstance(v, datetime) else str(v)[:2000])
+                        k: (v.isoformat() if isinstance(v, datetime) else _storable(str(v))[:2000])
                         for k, v in values.items()
                     },
                 )
