@@ -72,7 +72,7 @@ EARLIEST = datetime(2000, 1, 1)
 
 
 def _storable(text: str) -> str:
-    """Undecodable bytes (kept as surrogates by the reader) and NULs become «�», which every database stores."""
+    """Undecodable bytes (surrogates from the reader) and NULs become «�», which any database stores."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "�")
 
 
