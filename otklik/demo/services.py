@@ -16,10 +16,11 @@ from otklik.cases import deadline_engine
 from otklik.cases.models import Answer, Case, CaseDeadline, CaseEvent, DeadlineRule, RegistrationCounter
 from otklik.cases.rules import compute_deadlines
 from otklik.core.geo import point
+from otklik.demo import texts
 from otklik.demo.generator import DeadlineFn, Place, generate_cases
 from otklik.org.models import Block, Department, Role, RoleAssignment, Topic, User
 from otklik.org.services import sync_topics
-from otklik.territory.models import Locality, Municipality, Settlement
+from otklik.territory.models import Locality, Municipality, Settlement, Street
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "kotelnikovo.json"
 #: The one password of every demo account; printed by `make run` and `otklik demo load`.
@@ -132,6 +133,11 @@ def _load_territory(data: dict[str, Any]) -> tuple[Municipality, list[Place], di
                 location=point(lon, lat),
             )
             localities[loc.label] = loc
+            streets = texts.STREETS_TOWN if kind == "town" else texts.STREETS_RURAL
+            Street.objects.bulk_create(
+                Street(locality=loc, kind=street.split(" ", 1)[0], name=street.split(" ", 1)[1])
+                for street in dict.fromkeys(streets)
+            )
             places.append(Place(settlement.code, settlement.name, loc.label, pop, kind == "town", lon, lat))
     muni.population = total
     muni.save(update_fields=["population"])

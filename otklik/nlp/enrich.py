@@ -8,6 +8,7 @@ from typing import Any
 
 from otklik.intake.enrich import Placement, SourceEnricher
 from otklik.nlp.services import classify, confidence_threshold
+from otklik.nlp.territory import StreetIndex
 from otklik.org.models import Topic
 from otklik.territory.models import Municipality
 
@@ -31,7 +32,13 @@ class NlpEnricher(SourceEnricher):
                 place.topic_source = prediction.source
                 if prediction.confidence < threshold:
                     place.review_reasons.append("topic")
+        streets = None
         for item, place in zip(items, placements, strict=True):
+            if place.locality_id is None and (item.address or item.text):
+                streets = streets or StreetIndex(municipality)
+                locality = streets.locality_for(item.address, item.text, settlement_id=place.settlement_id)
+                if locality is not None:
+                    place.locality_id, place.settlement_id = locality.pk, locality.settlement_id
             has_place = bool(item.address or item.settlement or item.location)
             if place.settlement_id is None and has_place:
                 place.review_reasons.append("territory")

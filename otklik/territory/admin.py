@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from otklik.territory.models import Locality, Municipality, Settlement
+from otklik.territory.models import Locality, Municipality, Settlement, Street
 
 
 class SettlementInline(admin.TabularInline):
@@ -32,8 +32,15 @@ class SettlementAdmin(admin.ModelAdmin):
     inlines = [LocalityInline]
 
 
+class StreetInline(admin.TabularInline):
+    model = Street
+    fields = ("kind", "name")
+    extra = 0
+
+
 @admin.register(Locality)
 class LocalityAdmin(admin.ModelAdmin):
+    inlines = [StreetInline]
     list_display = ("label", "settlement", "is_centre", "population")
     list_filter = ("kind", "settlement__municipality", "settlement")
     search_fields = ("name",)

@@ -149,3 +149,30 @@ class Locality(TimeStamped):
     @property
     def label(self) -> str:
         return f"{self.get_kind_display()} {self.name}"
+
+
+class Street(TimeStamped):
+    """A street (or lane, square, microdistrict) of a locality: the gazetteer resolves «по улице Ленина»."""
+
+    class Kind(models.TextChoices):
+        STREET = "ул.", "улица"
+        LANE = "пер.", "переулок"
+        AVENUE = "пр-т", "проспект"
+        SQUARE = "пл.", "площадь"
+        DISTRICT = "мкр", "микрорайон"
+        PASSAGE = "пр.", "проезд"
+
+    locality = models.ForeignKey(
+        Locality, verbose_name="населённый пункт", on_delete=models.CASCADE, related_name="streets"
+    )
+    kind = models.CharField("тип", max_length=10, choices=Kind.choices, default=Kind.STREET)
+    name = models.CharField("наименование", max_length=200, help_text="Без типа: «Ленина», «Молодёжная».")
+
+    class Meta:
+        verbose_name = "улица"
+        verbose_name_plural = "улицы"
+        ordering = ["locality", "name"]
+        constraints = [models.UniqueConstraint(fields=["locality", "kind", "name"], name="street_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"

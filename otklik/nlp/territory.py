@@ -1,0 +1,80 @@
+"""Where a message is about: a locality found by its street when the text names no locality.
+
+«по улице Ленина» points to the one locality of the municipality that has a street Ленина; a street that
+several localities share (Центральная, Школьная) resolves nothing — the case goes to a person instead of
+being guessed. Streets are extracted by natasha's address grammar (AddrExtractor) and, as a fallback, by
+a pattern; names are compared by lemmas, so «на Молодёжной улице» and «ул. Молодёжная» match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import lru_cache
+from typing import Any
+
+from otklik.nlp.text import lemma, words
+from otklik.territory.models import Locality, Municipality, Street
+
+_STREET_WORDS = {"улица", "переулок", "проспект", "площадь", "микрорайон", "проезд"}
+_PATTERN = re.compile(
+    r"(?:(?<!\w)(?:ул|пер|пр-т|пл|мкр)\.?\s*|(?<!\w)(?:улиц|переул|проспект|площад|микрорайон)\w*\s+)"
+    r"((?:[А-ЯЁ0-9][\w-]*)(?:\s+[А-ЯЁ][\w-]*)?)"
+)
+
+#: «на Молодёжной улице»: the name before the word.
+_BEFORE = re.compile(r"(?<!\w)([А-ЯЁ][\w-]+)\s+(?:улиц|переул|проспект)\w*")
+
+
+def street_key(name: str) -> str:
+    return " ".join(lemma(w) for w in words(name) if w not in _STREET_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _addr_extractor() -> Any:
+    from natasha import AddrExtractor, MorphVocab
+
+    return AddrExtractor(MorphVocab())
+
+
+def street_names(text: str) -> list[str]:
+    if not text:
+        return []
+    names: list[str] = []
+    try:
+        for match in _addr_extractor()(text):
+            for part in match.fact.parts:
+                if (
+                    part.type in ("улица", "переулок", "проспект", "площадь", "микрорайон", "проезд")
+                    and part.value
+                ):
+                    names.append(part.value)
+    except Exception:  # the grammar is an aid; the pattern below still runs
+        names = []
+    names += [m.group(1) for m in _PATTERN.finditer(text)]
+    names += [m.group(1) for m in _BEFORE.finditer(text)]
+    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
+class StreetIndex:
+    def __init__(self, municipality: Municipality) -> None:
+        self.by_key: dict[str, set[int]] = defaultdict(set)
+        self.localities: dict[int, Locality] = {}
+        for street in Street.objects.filter(locality__settlement__municipality=municipality).select_related(
+            "locality"
+        ):
+            self.by_key[street_key(street.name)].add(street.locality_id)
+            self.localities[street.locality_id] = street.locality
+
+    def locality_for(self, *texts: str, settlement_id: int | None = None) -> Locality | None:
+        """The one locality (within the settlement, when known) that has a street the texts name."""
+        if not self.by_key:
+            return None
+        for text in texts:
+            for name in street_names(text):
+                ids = self.by_key.get(street_key(name), set())
+                if settlement_id is not None:
+                    ids = {i for i in ids if self.localities[i].settlement_id == settlement_id}
+                if len(ids) == 1:
+                    return self.localities[next(iter(ids))]
+        return None
