@@ -151,6 +151,20 @@ def _control_section(key: str, title: str, qs: QuerySet[Case], clock: Clock) -> 
     )
 
 
+def _review_section(key: str, where: str, qs: QuerySet[Case]) -> Section:
+    """The human queue: open cases whose topic or place was not found with confidence."""
+    queue = qs.filter(needs_review=True, status__in=OPEN_STATUSES)
+    total = queue.count()
+    return Section(
+        key=key,
+        title=f"Проверить тему или место{where}",
+        counters=[Counter("ждут проверки", total, "warn" if total else "ok")],
+        cases_title="Тема или место определены неуверенно",
+        cases=list(_listing(queue).order_by("received_at", "pk")[:15]),
+        empty_text="Все темы и места определены уверенно.",
+    )
+
+
 def home_sections(user: Any, now: datetime) -> list[Section]:
     """What waits for this person, one section per role they hold."""
     sections: list[Section] = []
@@ -169,6 +183,13 @@ def home_sections(user: Any, now: datetime) -> list[Section]:
         clock = clocks.setdefault(a.municipality_id, Clock.for_municipality(a.municipality, now))
         if a.role in (Role.CURATOR, Role.HEAD):
             sections.append(_control_section(key, f"Контроль сроков{where}", muni_qs.all(), clock))
+            sections.append(_review_section(f"{key}:review", where, muni_qs.all()))
+        elif a.role == Role.REGISTRAR:
+            sections.append(
+                _control_section(
+                    key, f"Обращения граждан (59-ФЗ){where}", muni_qs.filter(kind=Kind.APPEAL), clock
+                )
+            )
         elif a.role == Role.BLOCK_OWNER:
             sections.append(
                 _control_section(key, f"Блок «{a.block}»", Case.objects.filter(block_id=a.block_id), clock)

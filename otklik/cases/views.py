@@ -19,6 +19,7 @@ from otklik.cases.models import Case, NoAnswerReason
 from otklik.cases.permissions import (
     ACTION_LABELS,
     allowed_actions,
+    granted_actions,
     lifecycle_allows,
     role_allows,
     unavailable_reason,
@@ -33,7 +34,7 @@ from otklik.cases.selectors import (
 )
 from otklik.cases.services import CONFLICT_MESSAGE, CaseActionError, ConflictError
 from otklik.nlp.services import masked_text
-from otklik.org.selectors import can_see_personal_data
+from otklik.org.selectors import can_see_personal_data, topic_choices
 
 #: Actions shown as a single button (they have no input besides the version).
 BUTTON_ACTIONS = frozenset({"register", "take"})
@@ -196,8 +197,32 @@ def _page(
         "failed_label": ACTION_LABELS.get(failed, ""),
         "kept_input": kept,
         "similar": similar_for_user(request.user, case),
+        "topic_form": topic_choices() if granted_actions(request.user, case) else None,
     }
     return render(request, "cases/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def correct_topic(request: HttpRequest, pk: int) -> HttpResponse:
+    """An operator fixes the topic; the correction becomes a label for the next training."""
+    from otklik.nlp.services import correct_topic as correct
+    from otklik.org.models import Topic
+
+    case = case_for_user(request.user, pk)
+    if not granted_actions(request.user, case):
+        return render(
+            request, "cases/forbidden.html", {"case": case, "action_label": "Исправить тему"}, status=403
+        )
+    raw = request.POST.get("topic", "")
+    topic = Topic.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    if topic is None:
+        return _page(request, case, status=400, error="Тема не исправлена: выберите тему из списка.")
+    correct(case, topic, actor=request.user)
+    messages.success(
+        request, f"Тема исправлена: {topic.name}. Исправление учтётся при следующем обучении модели."
+    )
+    return redirect("cases:detail", pk=pk)
 
 
 @login_required

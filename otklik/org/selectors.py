@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otklik.org.models import Role, RoleAssignment
+from otklik.org.models import Role, RoleAssignment, Topic
 
 
 def role_assignments(user: Any) -> list[RoleAssignment]:
@@ -51,3 +51,17 @@ def can_see_personal_data(user: Any) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return any(a.role in PERSONAL_DATA_ROLES for a in role_assignments(user))
+
+
+def topic_choices() -> list[Any]:
+    """Topics grouped under their top-level topic, for a select with optgroups."""
+    topics = list(Topic.objects.filter(is_active=True))
+    children: dict[int, list[Topic]] = {}
+    for t in topics:
+        if t.parent_id:
+            children.setdefault(t.parent_id, []).append(t)
+    choices: list[Any] = [("", "— определить автоматически —")]
+    for top in (t for t in topics if not t.parent_id):
+        group = [(top.pk, f"{top.name} — в целом")] + [(c.pk, c.name) for c in children.get(top.pk, [])]
+        choices.append((top.name, group))
+    return choices

@@ -12,6 +12,7 @@ from django.utils import timezone
 from otklik.cases.models import Channel
 from otklik.cases.uploads import check_upload
 from otklik.org.models import Topic
+from otklik.org.selectors import topic_choices
 from otklik.territory.models import Municipality, Settlement
 
 CHANNELS = [
@@ -37,20 +38,6 @@ class MultipleFileField(forms.FileField):
             return []
         files = data if isinstance(data, (list, tuple)) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
-def topic_choices() -> list[Any]:
-    """Topics grouped under their top-level topic, for a select with optgroups."""
-    topics = list(Topic.objects.filter(is_active=True))
-    children: dict[int, list[Topic]] = {}
-    for t in topics:
-        if t.parent_id:
-            children.setdefault(t.parent_id, []).append(t)
-    choices: list[Any] = [("", "— определить автоматически —")]
-    for top in (t for t in topics if not t.parent_id):
-        group = [(top.pk, f"{top.name} — в целом")] + [(c.pk, c.name) for c in children.get(top.pk, [])]
-        choices.append((top.name, group))
-    return choices
 
 
 def parse_co_authors(text: str) -> list[dict[str, str]]:

@@ -2,66 +2,89 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django import forms
 
 from otklik.cases.uploads import check_upload
-from otklik.intake.fz59.forms import MultipleFileField
+from otklik.intake.fz59.forms import MultipleFileField, MultipleFileInput
 from otklik.org.models import Topic
 from otklik.territory.models import Municipality, Settlement
 
+TEXT_MIN = 10
+TEXT_MAX = 5000
 MAX_PHOTOS = 5
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
+#: Photos only; check_upload then checks the content against the extension, the size and programs.
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
+#: iPhone photos: Safari converts them to JPEG itself when the field accepts JPEG only (see `accept`).
+HEIC_EXTENSIONS = ("heic", "heif")
+CONSENT_TEXT = (
+    "Согласен(на) на обработку моих персональных данных (имя, эл. почта, телефон) администрацией для "
+    "рассмотрения обращения и ответа на него (Федеральный закон № 152-ФЗ)."
+)
+
+
+class TelInput(forms.TextInput):
+    input_type = "tel"
 
 
 class ResidentForm(forms.Form):
     text = forms.CharField(
         label="Опишите проблему",
-        min_length=10,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 7, "placeholder": "Что случилось, где и с какого времени"}),
+        min_length=TEXT_MIN,
+        max_length=TEXT_MAX,
+        help_text="Что случилось, где именно и с какого времени.",
+        widget=forms.Textarea(attrs={"rows": 7}),
         error_messages={
             "required": "Опишите проблему.",
-            "min_length": "Опишите проблему подробнее: хотя бы 10 знаков.",
+            "min_length": f"Опишите проблему подробнее: хотя бы {TEXT_MIN} знаков.",
             "max_length": "Текст длиннее 5 000 знаков: сократите его.",
         },
     )
     topic = forms.ModelChoiceField(
-        label="Тема", queryset=Topic.objects.none(), required=False, empty_label="Не знаю / другое"
+        label="Тема", queryset=Topic.objects.none(), required=False, empty_label="Другое / не знаю"
     )
     settlement = forms.ModelChoiceField(
-        label="Поселение", queryset=Settlement.objects.none(), required=False, empty_label="Не знаю"
+        label="Поселение",
+        queryset=Settlement.objects.none(),
+        required=False,
+        empty_label="Не знаю",
+        error_messages={"invalid_choice": "Выберите поселение из списка."},
     )
     address = forms.CharField(
         label="Адрес или ориентир",
         max_length=300,
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "ул. Ленина, 5, у остановки"}),
+        widget=forms.TextInput(attrs={"placeholder": "ул. Ленина, 5, у остановки", "autocomplete": "off"}),
     )
-    photos = MultipleFileField(label="Фотографии (до 5, JPG или PNG)", required=False)
+    photos = MultipleFileField(
+        label="Фотографии",
+        required=False,
+        help_text=f"До {MAX_PHOTOS} снимков в формате JPG или PNG, каждый не больше 10 МБ.",
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,.jpg,.jpeg,.png"}),
+    )
     name = forms.CharField(
-        label="Ваше имя",
+        label="Фамилия, имя, отчество",
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
-        label="Эл. почта — пришлём ссылку и ответ",
+        label="Электронная почта",
         required=False,
-        error_messages={"invalid": "Неверный адрес эл. почты."},
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Пришлём номер обращения и ссылку, по которой будет виден ответ.",
+        error_messages={"invalid": "Проверьте адрес электронной почты: например, ivanova@mail.ru."},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
     phone = forms.CharField(
         label="Телефон",
         max_length=40,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=TelInput(attrs={"autocomplete": "tel"}),
     )
-    consent = forms.BooleanField(
-        label="Согласен(на) на обработку моих персональных данных для рассмотрения сообщения (152-ФЗ)",
-        required=False,
-    )
+    consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
+    # A honeypot: hidden from people (CSS, aria-hidden, no tab stop), filled in by form-filling bots.
     website = forms.CharField(
         required=False,
         label="Не заполняйте это поле",
@@ -70,38 +93,47 @@ class ResidentForm(forms.Form):
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].queryset = Topic.objects.filter(is_active=True, parent__isnull=True).exclude(
-            code="other"
+        topic_field: Any = self.fields["topic"]
+        topic_field.queryset = (
+            Topic.objects.filter(is_active=True, parent__isnull=True).exclude(code="other").order_by("name")
         )
-        self.fields["settlement"].queryset = Settlement.objects.filter(municipality=municipality).order_by(
-            "name"
-        )
+        settlement_field: Any = self.fields["settlement"]
+        settlement_field.queryset = Settlement.objects.filter(municipality=municipality).order_by("name")
 
     def clean_photos(self) -> list[Any]:
         photos = self.cleaned_data.get("photos") or []
         if len(photos) > MAX_PHOTOS:
-            raise forms.ValidationError(f"Не больше {MAX_PHOTOS} фотографий.")
+            raise forms.ValidationError(
+                f"Можно приложить не больше {MAX_PHOTOS} фотографий, а выбрано {len(photos)}."
+            )
         problems = []
         for photo in photos:
-            if not photo.name.lower().endswith(IMAGE_EXTENSIONS):
+            ext = PurePath(photo.name or "").suffix.lower().lstrip(".")
+            if ext in HEIC_EXTENSIONS:
+                problems.append(
+                    f"Файл «{photo.name}» — снимок iPhone в формате HEIC. Выберите фото из галереи через "
+                    "кнопку на этой странице (телефон сам сохранит его как JPG) или сделайте снимок экрана."
+                )
+            elif ext not in IMAGE_EXTENSIONS:
                 problems.append(f"Файл «{photo.name}»: можно приложить только фотографии JPG или PNG.")
-                continue
-            problem = check_upload(photo)
-            if problem:
+            elif problem := check_upload(photo):
                 problems.append(problem)
         if problems:
             raise forms.ValidationError(problems)
         return photos
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("website"):
             raise forms.ValidationError(
-                "Сообщение не отправлено. Если вы человек, очистите скрытое поле формы."
+                "Сообщение не отправлено: заполнено скрытое служебное поле. Обновите страницу и попробуйте снова.",
+                code="honeypot",
             )
         contacts = data.get("name") or data.get("email") or data.get("phone")
         if contacts and not data.get("consent"):
             self.add_error(
-                "consent", "Чтобы указать контакты, дайте согласие на обработку персональных данных."
+                "consent",
+                "Чтобы указать контакты, дайте согласие на обработку персональных данных — "
+                "или сотрите контакты и отправьте обращение анонимно.",
             )
         return data
