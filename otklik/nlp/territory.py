@@ -16,6 +16,7 @@ from typing import Any
 from otklik.nlp.text import lemma, words
 from otklik.territory.models import Locality, Municipality, Street
 
+_GRAMMAR_TYPES = {"улица", "переулок", "проспект", "площадь", "микрорайон", "проезд"}
 _STREET_WORDS = {"улица", "переулок", "проспект", "площадь", "микрорайон", "проезд"}
 _PATTERN = re.compile(
     r"(?:(?<!\w)(?:ул|пер|пр-т|пл|мкр)\.?\s*|(?<!\w)(?:улиц|переул|проспект|площад|микрорайон)\w*\s+)"
@@ -37,22 +38,23 @@ def _addr_extractor() -> Any:
     return AddrExtractor(MorphVocab())
 
 
+_MARKER = re.compile(r"(?i)(?<!\w)(?:ул\.|улиц|пер\.|переул|проспект|пр-т)")
+
+
 def street_names(text: str) -> list[str]:
+    """Street names the text mentions. The patterns run first; natasha's address grammar (slow on long
+    texts) reads only a short window around a street word the patterns could not read."""
     if not text:
         return []
-    names: list[str] = []
-    try:
-        for match in _addr_extractor()(text):
-            for part in match.fact.parts:
-                if (
-                    part.type in ("улица", "переулок", "проспект", "площадь", "микрорайон", "проезд")
-                    and part.value
-                ):
-                    names.append(part.value)
-    except Exception:  # the grammar is an aid; the pattern below still runs
-        names = []
-    names += [m.group(1) for m in _PATTERN.finditer(text)]
-    names += [m.group(1) for m in _BEFORE.finditer(text)]
+    names = [m.group(1) for m in _PATTERN.finditer(text)] + [m.group(1) for m in _BEFORE.finditer(text)]
+    if not names:
+        for marker in _MARKER.finditer(text):
+            window = text[max(0, marker.start() - 40) : marker.end() + 60]
+            try:
+                for match in _addr_extractor()(window):
+                    names += [p.value for p in match.fact.parts if p.type in _GRAMMAR_TYPES and p.value]
+            except Exception:  # the grammar is an aid, never a reason to lose the message
+                continue
     return list(dict.fromkeys(n.strip() for n in names if n.strip()))
 
 
