@@ -586,3 +586,26 @@ class RoutingRule(TimeStamped):
             obj = getattr(self, field)
             if obj is not None and obj.municipality_id != self.municipality_id:
                 raise ValidationError({field: "Относится к другому муниципальному образованию."})
+
+
+class SavedFilter(models.Model):
+    """A user's named inbox filter (the query string of the inbox page)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="сотрудник",
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+    )
+    name = models.CharField("название", max_length=100)
+    query = models.CharField("параметры", max_length=1000)
+    created_at = models.DateTimeField("создан", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "сохранённый фильтр"
+        verbose_name_plural = "сохранённые фильтры"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique")]
+
+    def __str__(self) -> str:
+        return self.name
