@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "otklik.intake",
     "otklik.quality",
     "otklik.nlp",
+    "otklik.analytics",
     "otklik.web",
 ]
 
@@ -145,7 +146,7 @@ STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = PROJECT_DIR / "node_modules"
 STATICFILES_DIRS = [
     (f"vendor/{prefix}", NODE_MODULES / path)
-    for prefix, path in (("htmx", "htmx.org/dist"),)
+    for prefix, path in (("htmx", "htmx.org/dist"), ("echarts", "echarts/dist"))
     if (NODE_MODULES / path).is_dir()
 ]
 STORAGES = {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("notifications/", include("otklik.notifications.urls")),
     path("cases/", include("otklik.cases.urls")),
+    path("dashboard/", include("otklik.analytics.urls")),
     path("appeals/", include("otklik.intake.fz59.urls")),
     path("imports/", include("otklik.intake.imports.urls")),
     path("open311/v2/", include("otklik.intake.open311.urls")),

@@ -36,7 +36,8 @@ def scope_q(user: Any) -> Q | None:
     nothing = Q(pk__in=[])
     q = nothing
     for a in role_assignments(user):
-        muni = Q(municipality_id=a.municipality_id) if a.municipality_id else Q()
+        # A region-wide assignment: every municipality (an empty Q() would vanish when OR-ed).
+        muni = Q(municipality_id=a.municipality_id) if a.municipality_id else Q(pk__isnull=False)
         if a.role in (Role.CURATOR, Role.HEAD, Role.ANALYST, Role.OBSERVER, Role.INTEGRATION):
             q |= muni
         elif a.role == Role.BLOCK_OWNER:

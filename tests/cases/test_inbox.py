@@ -171,3 +171,10 @@ def test_saved_filters(client, world):
     assert not SavedFilter.objects.exists()
     client.force_login(world["spec"])
     assert ">Просроченные</a>" not in client.get(reverse("cases:inbox")).content.decode()
+
+
+def test_a_region_wide_role_sees_every_municipality(client, world):
+    observer = RoleFactory(role=Role.OBSERVER, municipality=None).user
+    client.force_login(observer)
+    listed = set(pks(client.get(reverse("cases:inbox"))))
+    assert {world["water"].pk, world["foreign"].pk} <= listed
