@@ -126,7 +126,8 @@ class ResidentForm(forms.Form):
         data = super().clean() or {}
         if data.get("website"):
             raise forms.ValidationError(
-                "Сообщение не отправлено: заполнено скрытое служебное поле. Обновите страницу и попробуйте снова.",
+                "Сообщение не отправлено: заполнено скрытое служебное поле. "
+                "Обновите страницу и попробуйте снова.",
                 code="honeypot",
             )
         contacts = data.get("name") or data.get("email") or data.get("phone")

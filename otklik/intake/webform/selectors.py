@@ -1,36 +1,46 @@
-"""What the public sees of a case: the status in plain words, dates, answers — nothing internal."""
+"""What the public sees of a case: the status in plain words, dates, answers — nothing internal
+(no owner, no department, no notes, no drafts, no author of an answer)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 
-from otklik.cases.models import Case, Status
+from otklik.cases.models import Answer, Case, Status
+from otklik.quality.models import Rating
+from otklik.quality.services import can_rate
 from otklik.territory.models import Municipality
 
+TOKEN_MAX = 64
+
 PUBLIC_STATUS = {
-    Status.RECEIVED: ("Получено", "Сообщение получено и ждёт регистрации."),
-    Status.REGISTERED: ("Зарегистрировано", "Сообщение зарегистрировано и передано ответственным."),
+    Status.RECEIVED: ("Получено", "Обращение получено и ждёт регистрации."),
+    Status.REGISTERED: ("Зарегистрировано", "Обращение зарегистрировано и передано ответственным."),
     Status.ASSIGNED: ("Назначен исполнитель", "Исполнитель назначен и скоро приступит к работе."),
     Status.IN_PROGRESS: ("В работе", "Ответственные разбираются с проблемой."),
-    Status.ANSWERED: ("Дан ответ", "По сообщению дан ответ — он ниже. Пожалуйста, оцените его."),
+    Status.ANSWERED: ("Дан ответ", "По обращению дан ответ — он ниже."),
     Status.CLOSED: ("Рассмотрено", "Рассмотрение завершено. Ответ — ниже."),
     Status.REDIRECTED: (
         "Перенаправлено",
-        "Вопрос не в ведении администрации: сообщение перенаправлено по компетенции.",
+        "Вопрос не в ведении администрации: обращение перенаправлено в организацию, "
+        "которая может его решить.",
     ),
-    Status.REOPENED: ("Возобновлено", "Рассмотрение возобновлено."),
+    Status.REOPENED: ("Рассматривается повторно", "Рассмотрение возобновлено."),
+    Status.NO_ANSWER: (
+        "Рассмотрено без ответа",
+        "По закону № 59-ФЗ ответ на такое обращение не даётся, но оно учтено в работе администрации.",
+    ),
 }
 
 
-def default_municipality(code: str | None = None) -> Municipality | None:
-    code = code or settings.OTKLIK_DEFAULT_MUNICIPALITY
-    return Municipality.objects.filter(code=code).first() or (
-        None if code != settings.OTKLIK_DEFAULT_MUNICIPALITY else Municipality.objects.order_by("pk").first()
-    )
+def municipality_for(code: str | None = None) -> Municipality | None:
+    """The municipality a form is for: by code (`?mo=` or the path), else the installation's default."""
+    if code:
+        return Municipality.objects.filter(code=code).first()
+    default = settings.OTKLIK_DEFAULT_MUNICIPALITY
+    return Municipality.objects.filter(code=default).first() or Municipality.objects.order_by("pk").first()
 
 
 @dataclass
@@ -38,12 +48,16 @@ class PublicView:
     case: Case
     label: str
     explanation: str
-    answers: list[Any]
+    answers: list[Answer]
     due_at: datetime | None
+    photos: int
+    rating: Rating | None
+    can_rate: bool
 
 
 def tracked_case(token: str) -> PublicView | None:
-    if not token or len(token) > 64:
+    """The case behind a tracking token, with what its author may see; None for an unknown token."""
+    if not token or len(token) > TOKEN_MAX:
         return None
     case = (
         Case.objects.select_related("municipality", "topic", "settlement")
@@ -52,10 +66,33 @@ def tracked_case(token: str) -> PublicView | None:
     )
     if case is None:
         return None
-    label, explanation = PUBLIC_STATUS.get(case.status, (case.get_status_display(), ""))
-    if case.status == Status.NO_ANSWER:
-        label, explanation = "Рассмотрено без ответа", "По закону ответ на такое обращение не даётся."
+    label, explanation = PUBLIC_STATUS.get(Status(case.status), (case.get_status_display(), ""))
     answers = list(
-        case.answers.filter(sent_at__isnull=False).prefetch_related("attachments").order_by("sent_at")
+        case.answers.filter(sent_at__isnull=False).prefetch_related("attachments").order_by("sent_at", "pk")
     )
-    return PublicView(case, label, explanation, answers, case.due_at)
+    latest = answers[-1] if answers else None
+    rating = (
+        Rating.objects.filter(case=case, answer=latest).order_by("-created_at").first() if latest else None
+    )
+    photos = case.attachments.filter(answer__isnull=True).count()
+    rateable = rating is None and can_rate(case)
+    if rateable:
+        explanation += " Пожалуйста, оцените ответ."
+    return PublicView(
+        case=case,
+        label=label,
+        explanation=explanation,
+        answers=answers,
+        due_at=case.due_at,
+        photos=photos,
+        rating=rating,
+        can_rate=rateable,
+    )
+
+
+def mask_email(email: str) -> str:
+    """«ivanova@mail.ru» → «iv•••@mail.ru»: enough for the author to recognise, little for others."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return ""
+    return f"{local[:2]}•••@{domain}"

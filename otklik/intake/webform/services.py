@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from otklik.cases.models import Case, Kind
+from otklik.cases.models import Case
 from otklik.intake.models import WebSubmission
 from otklik.intake.services import IntakeItem, intake_one
 from otklik.territory.models import Municipality
@@ -111,7 +111,7 @@ def check_rate(hashed: str) -> None:
     if len(day) >= limit.per_day:
         wait = day[len(day) - limit.per_day] + timedelta(days=1) - now
         raise RateLimited(
-            f"С вашего адреса за сутки отправлено {len(day)} сообщений — это предел. "
+            f"С вашего адреса за сутки отправлено обращений: {len(day)} — это предел. "
             "Попробуйте завтра или позвоните в администрацию.",
             retry_after=max(int(wait.total_seconds()), 60),
         )
@@ -120,7 +120,7 @@ def check_rate(hashed: str) -> None:
         wait = hour[len(hour) - limit.per_hour] + timedelta(hours=1) - now
         minutes = max(int(wait.total_seconds() // 60) + 1, 1)
         raise RateLimited(
-            f"С вашего адреса за последний час отправлено {len(hour)} сообщений — это предел. "
+            f"С вашего адреса за последний час отправлено обращений: {len(hour)} — это предел. "
             f"Попробуйте снова через {minutes} мин.",
             retry_after=minutes * 60,
         )
@@ -134,7 +134,7 @@ def build_item(data: dict[str, Any], photos: list[Any], *, hashed: str, consent_
     consent = bool(data.get("consent")) and bool(name or email or phone)
     return IntakeItem(
         channel="web",
-        kind=Kind.APPEAL,
+        kind="appeal",  # Kind.APPEAL
         text=data["text"],
         received_at=timezone.now(),
         category=topic.name if topic else "",
