@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/files/<int:attachment_pk>/", views.attachment, name="attachment"),
     path("<int:pk>/topic/", views.correct_topic, name="topic"),
+    path("<int:pk>/place/", views.correct_place, name="place"),
     # One POST endpoint per action: /cases/<pk>/take/, /cases/<pk>/answer/ …
     *(path(f"<int:pk>/{action}/", views.act, {"action": action}, name=action) for action in ACTIONS),
 ]

@@ -35,6 +35,7 @@ from otklik.cases.selectors import (
 from otklik.cases.services import CONFLICT_MESSAGE, CaseActionError, ConflictError
 from otklik.nlp.services import masked_text
 from otklik.org.selectors import can_see_personal_data, topic_choices
+from otklik.territory.selectors import place_choices
 
 #: Actions shown as a single button (they have no input besides the version).
 BUTTON_ACTIONS = frozenset({"register", "take"})
@@ -198,6 +199,7 @@ def _page(
         "kept_input": kept,
         "similar": similar_for_user(request.user, case),
         "topic_form": topic_choices() if granted_actions(request.user, case) else None,
+        "place_choices": place_choices(case.municipality_id) if granted_actions(request.user, case) else None,
     }
     return render(request, "cases/detail.html", context, status=status)
 
@@ -222,6 +224,36 @@ def correct_topic(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, f"Тема исправлена: {topic.name}. Исправление учтётся при следующем обучении модели."
     )
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def correct_place(request: HttpRequest, pk: int) -> HttpResponse:
+    """An operator fixes the settlement or locality of the case."""
+    from otklik.nlp.services import correct_place as correct
+    from otklik.territory.models import Locality, Settlement
+
+    case = case_for_user(request.user, pk)
+    if not granted_actions(request.user, case):
+        context = {"case": case, "action_label": "Исправить место"}
+        return render(request, "cases/forbidden.html", context, status=403)
+    raw = request.POST.get("place", "")
+    kind, _, ident = raw.partition(":")
+    locality = settlement = None
+    if kind == "l" and ident.isdigit():
+        locality = Locality.objects.select_related("settlement").filter(pk=int(ident)).first()
+    elif kind == "s" and ident.isdigit():
+        settlement = Settlement.objects.filter(pk=int(ident)).first()
+    if locality is None and settlement is None:
+        return _page(
+            request, case, status=400, error="Место не исправлено: выберите поселение или населённый пункт."
+        )
+    try:
+        correct(case, locality, settlement=settlement, actor=request.user)
+    except ValueError as exc:
+        return _page(request, case, status=400, error=f"Место не исправлено: {exc}")
+    messages.success(request, "Место исправлено.")
     return redirect("cases:detail", pk=pk)
 
 

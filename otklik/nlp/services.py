@@ -267,3 +267,33 @@ def masked_text(case: Case) -> str:
         case.text_masked = mask_personal_data(case.text)
         Case.objects.filter(pk=case.pk, text=case.text).update(text_masked=case.text_masked)
     return case.text_masked
+
+
+@transaction.atomic
+def correct_place(case: Case, locality: Any, *, actor: Any, settlement: Any = None) -> Case:
+    """An operator sets where the case is: a locality (its settlement follows) or only a settlement."""
+    case = (
+        Case.objects.select_for_update(of=("self",)).select_related("settlement", "locality").get(pk=case.pk)
+    )
+    settlement = locality.settlement if locality is not None else settlement
+    if settlement is None or settlement.municipality_id != case.municipality_id:
+        raise ValueError("Поселение из другого муниципального образования.")
+    before = case.locality.name if case.locality_id else (case.settlement.name if case.settlement_id else "")
+    case.settlement, case.locality = settlement, locality
+    case.review_reasons = [r for r in case.review_reasons if r != "territory"]
+    case.needs_review = bool(case.review_reasons)
+    case.version += 1
+    case.save(
+        update_fields=["settlement", "locality", "review_reasons", "needs_review", "version", "updated_at"]
+    )
+    after = locality.name if locality is not None else settlement.name
+    CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=actor,
+        type=CaseEvent.Type.CLASSIFIED,
+        note=f"Место исправлено: {before or 'не определено'} → {after}.",
+        data={"settlement": settlement.pk, "locality": locality.pk if locality is not None else None},
+    )
+    record("nlp.correct_place", actor=actor, obj=case, before={"place": before}, after={"place": after})
+    return case

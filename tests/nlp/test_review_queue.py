@@ -47,3 +47,21 @@ def test_read_only_roles_cannot_correct(client, db):
     water = Topic.objects.get(code="housing.water")
     assert client.post(reverse("cases:topic", args=[case.pk]), {"topic": water.pk}).status_code == 403
     assert not TopicLabel.objects.exists()
+
+
+def test_operator_corrects_the_place(client, db):
+    from otklik.territory.models import Locality
+    from tests.factories import SettlementFactory
+
+    muni = MunicipalityFactory()
+    settlement = SettlementFactory(municipality=muni, name="Майоровское сельское поселение")
+    khutor = Locality.objects.create(settlement=settlement, kind="khutor", name="Майоровский")
+    case = CaseFactory(municipality=muni, needs_review=True, review_reasons=["territory"], settlement=None)
+    client.force_login(RoleFactory(role=Role.HEAD, municipality=muni).user)
+    assert "х. Майоровский" in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    client.post(reverse("cases:place", args=[case.pk]), {"place": f"l:{khutor.pk}"})
+    case.refresh_from_db()
+    assert (case.locality, case.settlement, case.needs_review) == (khutor, settlement, False)
+    foreign = SettlementFactory()
+    assert client.post(reverse("cases:place", args=[case.pk]), {"place": f"s:{foreign.pk}"}).status_code == 400
+    assert client.post(reverse("cases:place", args=[case.pk]), {"place": "x"}).status_code == 400
