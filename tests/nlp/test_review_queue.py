@@ -63,5 +63,6 @@ def test_operator_corrects_the_place(client, db):
     case.refresh_from_db()
     assert (case.locality, case.settlement, case.needs_review) == (khutor, settlement, False)
     foreign = SettlementFactory()
-    assert client.post(reverse("cases:place", args=[case.pk]), {"place": f"s:{foreign.pk}"}).status_code == 400
+    refused = client.post(reverse("cases:place", args=[case.pk]), {"place": f"s:{foreign.pk}"})
+    assert refused.status_code == 400
     assert client.post(reverse("cases:place", args=[case.pk]), {"place": "x"}).status_code == 400
