@@ -191,6 +191,8 @@ def inbox(user: Any, data: dict[str, Any], now: datetime, tz: Any) -> InboxResul
     facets: dict[str, list[tuple[str, str, int]]] = {}
     by_kind = dict(without("kind").values_list("kind").annotate(n=Count("id")).order_by())
     facets["kind"] = [(k, label, by_kind.get(k, 0)) for k, label in Kind.choices]
+    by_channel = dict(without("channel").values_list("channel").annotate(n=Count("id")).order_by())
+    facets["channel"] = [(c, label, by_channel[c]) for c, label in Channel.choices if by_channel.get(c)]
     by_status = dict(without("status").values_list("status").annotate(n=Count("id")).order_by())
     facets["status"] = [(s, label, by_status[s]) for s, label in Status.choices if by_status.get(s)]
     counts = without("deadline").aggregate(

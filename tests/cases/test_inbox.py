@@ -115,6 +115,7 @@ def test_counts_per_filter_value_and_deadline_badges(client, world):
         "incident": 0,
     }  # counts ignore the kind filter itself
     assert facets["deadline"]["overdue"] == 0 and facets["deadline"]["on_time"] == 1
+    assert facets["channel"] == {"pos": 1, "web": 1}
     body = client.get(reverse("cases:inbox"), {"sort": "due_at"}).content.decode()
     assert "просрочено на 4 часа" in body or "просрочено на 5 часов" in body
     assert re.search(r"осталось 1[2-6] раб\. дн\.", body)  # 20 calendar days: 12–16 working days
