@@ -19,7 +19,11 @@ pytestmark = [pytest.mark.browser]
 COLOURS_JS = """
 (sel) => [...document.querySelectorAll(sel)].slice(0, 5).map(e => {
   let bg = null, n = e;
-  while (n && !bg) { const c = getComputedStyle(n).backgroundColor; if (c && !c.endsWith(', 0)') && c !== 'transparent') bg = c; n = n.parentElement; }
+  while (n && !bg) {
+    const c = getComputedStyle(n).backgroundColor;
+    if (c && !c.endsWith(', 0)') && c !== 'transparent') bg = c;
+    n = n.parentElement;
+  }
   return [getComputedStyle(e).color, bg || 'rgb(255, 255, 255)'];
 })
 """
