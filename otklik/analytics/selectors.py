@@ -84,6 +84,14 @@ def dashboard(
     _matrix(board, period, dates)
     _trend(board, period)
     _kpi(board, period)
+    scope = {"settlement": "", **dates}
+    board.kpi["links"] = {
+        "total": inbox_link(**scope),
+        "open": inbox_link(status="open", **scope),
+        "answered": inbox_link(deadline="none", **scope),
+        "satisfied": inbox_link(rating="satisfied", **scope),
+        "unsatisfied": inbox_link(rating="unsatisfied", **scope),
+    }
     _growing(board, base, municipality, topic, lo, hi, dates)
     return board
 

@@ -15,6 +15,7 @@ from otklik.cases.models import OPEN_STATUSES, Case, Channel, Kind, Status
 from otklik.cases.selectors import Clock, visible_cases
 from otklik.nlp.text import lemma, words
 from otklik.org.models import Topic, User
+from otklik.quality.models import Rating
 from otklik.territory.models import Settlement
 
 PAGE_SIZE = 50
@@ -42,6 +43,16 @@ class InboxForm(forms.Form):
         choices=[("", "все"), ("open", "в работе (все открытые)"), *list(Status.choices)],
     )
     deadline = forms.ChoiceField(label="Срок", required=False, choices=[("", "любой"), *DEADLINE_STATES])
+    rating = forms.ChoiceField(
+        label="Оценка жителя",
+        required=False,
+        choices=[
+            ("", "любая"),
+            ("satisfied", "доволен"),
+            ("unsatisfied", "не доволен"),
+            ("none", "без оценки"),
+        ],
+    )
     topic = forms.ModelChoiceField(
         label="Тема", required=False, queryset=Topic.objects.none(), empty_label="все"
     )
@@ -74,6 +85,13 @@ class InboxForm(forms.Form):
             + [(u.username, u.full_name or u.username) for u in owners[:300]],
         )
 
+    def show_counts(self, counts: dict[str, dict[Any, int]]) -> None:
+        """Put the number of cases behind each topic and settlement into its option."""
+        for name in ("topic", "settlement"):
+            field = self.fields[name]
+            numbers = counts.get(name, {})
+            field.label_from_instance = lambda obj, numbers=numbers: f"{obj.name} ({numbers.get(obj.pk, 0)})"
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
@@ -102,6 +120,7 @@ def search_q(text: str) -> Q:
 class InboxResult:
     cases: QuerySet[Case]
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    option_counts: dict[str, dict[Any, int]] = field(default_factory=dict)
 
 
 def deadline_badge(case: Case, clock: Clock, schedules: dict[int, Any] | None = None) -> tuple[str, str]:
@@ -172,6 +191,12 @@ def inbox(user: Any, data: dict[str, Any], now: datetime, tz: Any) -> InboxResul
         filters["owner"] = Q(owner__isnull=True)
     elif owner:
         filters["owner"] = Q(owner__username=owner)
+    if data.get("rating") == "satisfied":
+        filters["rating"] = Q(pk__in=Rating.objects.filter(satisfied=True).values("case_id"))
+    elif data.get("rating") == "unsatisfied":
+        filters["rating"] = Q(pk__in=Rating.objects.filter(satisfied=False).values("case_id"))
+    elif data.get("rating") == "none":
+        filters["rating"] = ~Q(pk__in=Rating.objects.values("case_id"))
     if data.get("date_from"):
         filters["date_from"] = Q(
             received_at__gte=timezone.make_aware(datetime.combine(data["date_from"], time.min), tz)
@@ -193,6 +218,13 @@ def inbox(user: Any, data: dict[str, Any], now: datetime, tz: Any) -> InboxResul
     facets["kind"] = [(k, label, by_kind.get(k, 0)) for k, label in Kind.choices]
     by_channel = dict(without("channel").values_list("channel").annotate(n=Count("id")).order_by())
     facets["channel"] = [(c, label, by_channel[c]) for c, label in Channel.choices if by_channel.get(c)]
+    # Counts for the select filters too: shown in their options («Дороги (12)»).
+    option_counts = {
+        "topic": dict(without("topic").values_list("topic_id").annotate(n=Count("id")).order_by()),
+        "settlement": dict(
+            without("settlement").values_list("settlement_id").annotate(n=Count("id")).order_by()
+        ),
+    }
     by_status = dict(without("status").values_list("status").annotate(n=Count("id")).order_by())
     facets["status"] = [(s, label, by_status[s]) for s, label in Status.choices if by_status.get(s)]
     counts = without("deadline").aggregate(
@@ -207,4 +239,4 @@ def inbox(user: Any, data: dict[str, Any], now: datetime, tz: Any) -> InboxResul
         "registration_number": ("registration_number", "id"),
     }[sort]
     listing = result_qs.select_related("topic", "settlement", "owner", "municipality").order_by(*order)
-    return InboxResult(listing, facets)
+    return InboxResult(listing, facets, option_counts)

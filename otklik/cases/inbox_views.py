@@ -30,6 +30,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     tz = timezone.get_current_timezone()
     result = inbox(request.user, data, now, tz)
+    form.show_counts(result.option_counts)
     page = Paginator(result.cases, PAGE_SIZE).get_page(request.GET.get("page"))
     clock = Clock.for_municipality(None, now)
     pd_access = can_see_personal_data(request.user)

@@ -108,6 +108,7 @@ def test_every_figure_links_to_its_cases(client, district):
     client.force_login(district["head"])
     body = client.get(reverse("analytics:dashboard")).content.decode()
     assert f"settlement={district['town'].pk}" in body and f"topic={district['housing'].pk}" in body
+    assert "status=open" in body and "rating=satisfied" in body and "deadline=none" in body
     # The link's filters give the same number in the inbox.
     today = timezone.localdate()
     inbox = client.get(

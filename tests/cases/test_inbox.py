@@ -179,3 +179,16 @@ def test_a_region_wide_role_sees_every_municipality(client, world):
     client.force_login(observer)
     listed = set(pks(client.get(reverse("cases:inbox"))))
     assert {world["water"].pk, world["foreign"].pk} <= listed
+
+
+def test_topic_and_settlement_options_show_their_counts_and_ratings_filter(client, world):
+    from otklik.quality.models import Rating
+
+    client.force_login(world["head"])
+    body = client.get(reverse("cases:inbox")).content.decode()
+    assert "Майоровское сельское поселение (1)" in body and "Благоустройство (1)" in body
+    rating = {"satisfied": False, "score": 2, "source": "tracking", "created_at": timezone.now()}
+    Rating.objects.create(case=world["closed"], **rating)
+    assert pks(client.get(reverse("cases:inbox"), {"rating": "unsatisfied"})) == [world["closed"].pk]
+    assert pks(client.get(reverse("cases:inbox"), {"rating": "satisfied"})) == []
+    assert len(pks(client.get(reverse("cases:inbox"), {"rating": "none"}))) == 2
