@@ -195,7 +195,10 @@ OTKLIK_IMAP_MUNICIPALITY = os.environ.get("OTKLIK_IMAP_MUNICIPALITY", "")
 OTKLIK_IMAP_INTERVAL = int(os.environ.get("OTKLIK_IMAP_INTERVAL", "300"))
 OTKLIK_WEBFORM_PER_HOUR = int(os.environ.get("OTKLIK_WEBFORM_PER_HOUR", "5"))
 OTKLIK_WEBFORM_PER_DAY = int(os.environ.get("OTKLIK_WEBFORM_PER_DAY", "20"))
-OTKLIK_TRUSTED_PROXY = env_bool("OTKLIK_TRUSTED_PROXY", False)
+# How many reverse proxies of our own stand in front of the app; 0: X-Forwarded-For is ignored.
+OTKLIK_TRUSTED_PROXIES = int(
+    os.environ.get("OTKLIK_TRUSTED_PROXIES", "1" if env_bool("OTKLIK_TRUSTED_PROXY", False) else "0")
+)
 OTKLIK_TOPIC_THRESHOLD = float(os.environ.get("OTKLIK_TOPIC_THRESHOLD", "0.5"))
 OTKLIK_OPEN311_PUBLIC_CHANNELS = os.environ.get("OTKLIK_OPEN311_PUBLIC_CHANNELS", "open311")
 OTKLIK_DEFAULT_MUNICIPALITY = os.environ.get("OTKLIK_MUNICIPALITY", "kotelnikovo")
