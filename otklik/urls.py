@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from otklik.api.api import api
+from otklik.intake.open311 import views as open311_views
 
 admin.site.site_header = "Отклик — администрирование"
 admin.site.site_title = "Отклик"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("appeals/", include("otklik.intake.fz59.urls")),
     path("imports/", include("otklik.intake.imports.urls")),
     path("open311/v2/", include("otklik.intake.open311.urls")),
+    re_path(r"^open311/discovery\.(?P<fmt>json|xml)$", open311_views.discovery, name="open311_discovery"),
     path("", include("otklik.intake.webform.urls")),
     path("", include("otklik.web.urls")),
 ]
