@@ -322,8 +322,18 @@ class Answer(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="answers",
     )
+
+    class Review(models.TextChoices):
+        NONE = "", "без проверки"
+        PENDING = "pending", "на проверке"
+        APPROVED = "approved", "одобрен"
+        REJECTED = "rejected", "возвращён на доработку"
+
     text = models.TextField("текст ответа")
     sent_at = models.DateTimeField("отправлен", null=True, blank=True)
+    review_state = models.CharField(
+        "проверка", max_length=20, choices=Review.choices, default=Review.NONE, blank=True, db_index=True
+    )
 
     class Meta:
         verbose_name = "ответ"

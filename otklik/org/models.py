@@ -138,6 +138,11 @@ class Block(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="blocks",
     )
+    answer_review_required = models.BooleanField(
+        "ответы проверяются перед отправкой",
+        default=False,
+        help_text="Ответ уходит автору только после проверки руководителем МЦУ или ответственным за блок.",
+    )
 
     class Meta:
         verbose_name = "отраслевой блок"
