@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("otklik.notifications.urls")),
     path("cases/", include("otklik.cases.urls")),
     path("dashboard/", include("otklik.analytics.urls")),
+    path("review/", include("otklik.quality.review_urls")),
     path("appeals/", include("otklik.intake.fz59.urls")),
     path("imports/", include("otklik.intake.imports.urls")),
     path("open311/v2/", include("otklik.intake.open311.urls")),

@@ -100,6 +100,27 @@ def granted_actions(user: Any, case: Case) -> frozenset[str]:
     return granted
 
 
+def is_answer_reviewer(user: Any, case: Case) -> bool:
+    """The head or curator of the case's municipality, or the owner of its block, checks answers."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    if case.block_id and case.block is not None and case.block.owner_id == user.pk:
+        return True
+    for assignment in role_assignments(user):
+        if assignment.role in (Role.HEAD, Role.CURATOR) and _in_municipality(assignment, case):
+            return True
+        if assignment.role == Role.BLOCK_OWNER and case.block_id and assignment.block_id == case.block_id:
+            return True
+    return False
+
+
+def answer_needs_review(user: Any, case: Case) -> bool:
+    """Whether an answer by `user` waits for a reviewer before it goes out: the case's block asks for
+    review, and the author is not one of its reviewers (a reviewer's own answer goes out directly)."""
+    block = case.block if case.block_id else None
+    return bool(block is not None and block.answer_review_required and not is_answer_reviewer(user, case))
+
+
 def role_allows(user: Any, action: str, case: Case) -> bool:
     return action in granted_actions(user, case)
 

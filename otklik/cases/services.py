@@ -276,45 +276,58 @@ def take_case(case_id: int, *, actor: User, expected_version: int | None = None)
     )
 
 
-@transaction.atomic
-def answer_case(
-    case_id: int,
-    text: str,
-    *,
-    actor: User,
-    expected_version: int | None = None,
-    attachments: list[Any] | None = None,
-) -> Answer:
-    """Record the answer on the merits and mark the case answered."""
+PENDING_MESSAGE = (
+    "Ответ по этому обращению уже на проверке. Дождитесь решения проверяющего или попросите его "
+    "вернуть ответ на доработку."
+)
+
+
+def _check_answer_input(text: str, attachments: list[Any]) -> str:
     text = (text or "").strip()
     if len(text) < 20:
         raise CaseActionError("Ответ слишком короткий: изложите решение по существу (не менее 20 символов).")
-    attachments = attachments or []
     if len(attachments) > MAX_FILES:
         raise CaseActionError(f"Можно приложить не больше {MAX_FILES} файлов.")
     for upload in attachments:
         problem = check_upload(upload)
         if problem:
             raise CaseActionError(problem)
-    case = _begin(case_id, expected_version)
-    change = _Change(case, actor, _snapshot(case))
+    return text
+
+
+def _towards_answer(case: Case) -> None:
+    """Answering from "registered", "assigned" or "reopened" passes through "in progress"; the graph
+    is still checked, and the answer must be possible from where the case ends up."""
     if case.status in (Status.ASSIGNED, Status.REOPENED, Status.REGISTERED):
-        # Answering straight away passes through "in progress"; the graph is still checked.
         check_transition(case.kind, case.status, Status.IN_PROGRESS)
         case.status = Status.IN_PROGRESS
+    check_transition(case.kind, case.status, Status.ANSWERED)
+
+
+def _attach(case: Case, answer: Answer, attachments: list[Any], actor: User | None) -> None:
+    from otklik.cases.models import Attachment
+
+    for upload in attachments:
+        Attachment.objects.create(
+            case=case, answer=answer, file=upload, name=getattr(upload, "name", "")[:255], uploaded_by=actor
+        )
+
+
+def send_answer(change: _Change, answer: Answer, *, review: str = "") -> Answer:
+    """Give the answer to the author: the case becomes "answered", its terms are met, the author is
+    told (e-mail with the answer when there is an address). `change` was begun on the locked case."""
+    case = change.case
+    _towards_answer(case)
     event = _transition(case, Status.ANSWERED)
     event["from_status"] = change.before["status"]
     now = timezone.now()
     case.answered_at = now
     if case.owner_id is None:
-        case.owner = actor
-    answer = Answer.objects.create(case=case, author=actor, text=text, sent_at=now)
-    for upload in attachments:
-        from otklik.cases.models import Attachment
-
-        Attachment.objects.create(
-            case=case, answer=answer, file=upload, name=getattr(upload, "name", "")[:255], uploaded_by=actor
-        )
+        case.owner = answer.author
+    answer.sent_at = now
+    if review:
+        answer.review_state = review
+    answer.save(update_fields=["sent_at", "review_state", "updated_at"])
     _meet(case, "answer", now)
     _meet(case, "extension", now)
     _meet(case, "first_reaction", now)
@@ -326,7 +339,68 @@ def answer_case(
         data={"answer": answer.pk, "late": bool(case.due_at and now > case.due_at)},
         **event,
     )
+    transaction.on_commit(lambda: _deliver(answer.pk), robust=True)
     return answer
+
+
+def _deliver(answer_pk: int) -> None:
+    from otklik.quality import delivery
+
+    answer = Answer.objects.select_related("case", "case__municipality").filter(pk=answer_pk).first()
+    if answer is not None:
+        delivery.send_answer_to_author(answer)
+
+
+@transaction.atomic
+def answer_case(
+    case_id: int,
+    text: str,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+    attachments: list[Any] | None = None,
+) -> Answer:
+    """Record the answer on the merits. Where the case's block asks for review (and the author is not a
+    reviewer), the answer waits for the head or the block owner and the case stays "in progress";
+    otherwise it goes out at once and the case becomes "answered"."""
+    from otklik.cases.permissions import answer_needs_review
+
+    attachments = attachments or []
+    text = _check_answer_input(text, attachments)
+    case = _begin(case_id, expected_version)
+    if Answer.objects.filter(case=case, review_state=Answer.Review.PENDING).exists():
+        raise CaseActionError(PENDING_MESSAGE)
+    change = _Change(case, actor, _snapshot(case))
+    if not answer_needs_review(actor, case):
+        answer = Answer.objects.create(case=case, author=actor, text=text)
+        _attach(case, answer, attachments, actor)
+        return send_answer(change, answer)
+    _towards_answer(case)
+    if case.owner_id is None:
+        case.owner = actor
+    answer = Answer.objects.create(case=case, author=actor, text=text, review_state=Answer.Review.PENDING)
+    _attach(case, answer, attachments, actor)
+    moved = case.status != change.before["status"]
+    event: dict[str, Any] = (
+        {"from_status": change.before["status"], "to_status": case.status} if moved else {}
+    )
+    _save(
+        change,
+        "answer_for_review",
+        ["status", "owner"],
+        type=CaseEvent.Type.STATUS if moved else CaseEvent.Type.COMMENT,
+        note="Ответ подготовлен и передан на проверку перед отправкой автору.",
+        data={"answer": answer.pk, "review": "pending"},
+        **event,
+    )
+    transaction.on_commit(lambda: _ask_reviewers(answer.pk), robust=True)
+    return answer
+
+
+def _ask_reviewers(answer_pk: int) -> None:
+    from otklik.quality.review_services import notify_reviewers
+
+    notify_reviewers(answer_pk)
 
 
 @transaction.atomic
@@ -426,6 +500,7 @@ def close_case(
     change = _Change(case, actor, _snapshot(case))
     event = _transition(case, Status.CLOSED)
     case.closed_at = timezone.now()
+
     return _save(change, "close", ["status", "closed_at"], type=CaseEvent.Type.STATUS, note=note, **event)
 
 

@@ -69,10 +69,12 @@ def _take(case: Case, user: Any, data: dict[str, Any]) -> str:
 
 def _answer(case: Case, user: Any, data: dict[str, Any]) -> str:
     files = data.get("files") or []
-    services.answer_case(
+    answer = services.answer_case(
         case.pk, data["text"], actor=user, expected_version=data["version"], attachments=files
     )
     attached = f" Приложено файлов: {len(files)}." if files else ""
+    if answer.sent_at is None:
+        return f"Ответ передан на проверку; автору он уйдёт после одобрения.{attached}"
     return f"Ответ сохранён, статус — «дан ответ».{attached}"
 
 
@@ -165,8 +167,18 @@ def _page(
     failed_form: ActionForm | None = None,
     note: str = "",
 ) -> HttpResponse:
+    from otklik.cases.permissions import is_answer_reviewer
+    from otklik.quality.review_selectors import case_reviews
+
+    answers = list(case.answers.all())
+    pending = next((a for a in answers if a.review_state == "pending"), None)
+    last_review = {r.answer_id: r for r in case_reviews(case)} if any(a.review_state for a in answers) else {}
+    for a in answers:
+        a.last_review = last_review.get(a.pk)
     actions = []
     for name in allowed_actions(request.user, case, visible=True):
+        if name == "answer" and pending is not None:
+            continue  # one answer at a time: the pending one is approved or returned first
         is_failed = name == failed and failed_form is not None
         form = failed_form if is_failed else _form(name, case, initial={"version": case.version})
         actions.append(
@@ -193,6 +205,8 @@ def _page(
         "deadlines": deadline_rows(case, timezone.now()),
         "author_files": author_attachments(case),
         "actions": actions,
+        "pending_answer": pending,
+        "can_review": pending is not None and is_answer_reviewer(request.user, case),
         "error": error,
         "error_note": note,
         "failed_label": ACTION_LABELS.get(failed, ""),

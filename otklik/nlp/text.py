@@ -47,3 +47,22 @@ def lemmas(text: str, *, keep_stopwords: bool = False) -> list[str]:
 def lemma_string(text: str) -> str:
     """Lemmas joined by spaces: the input of the word-level features and of the keyword rubricator."""
     return " ".join(lemmas(text))
+
+
+@lru_cache(maxsize=200_000)
+def tag(word: str) -> tuple[str, str, str]:
+    """(lemma, part of speech, aspect) of a lower-case word by pymorphy3's most probable parse; part of
+    speech and aspect are OpenCorpora tags ("NOUN", "VERB", "PRTS"…; "perf"/"impf") or "" when unknown."""
+    if not _WORD.match(word) or word.isascii():
+        return word, "", ""
+    parse = _morph().parse(word)[0]
+    return (
+        str(parse.normal_form).replace("ё", "е"),
+        str(parse.tag.POS or ""),
+        str(parse.tag.aspect or ""),
+    )
+
+
+def tagged(text: str) -> list[tuple[str, str, str]]:
+    """`tag()` of every word of the text, in order."""
+    return [tag(w) for w in words(text)]

@@ -13,6 +13,8 @@ class Notification(models.Model):
         OVERDUE = "overdue", "просрочено"
         ESCALATION = "escalation", "эскалация"
         DIGEST = "digest", "ежедневная сводка"
+        ANSWER_REVIEW = "answer_review", "ответ ждёт проверки"
+        ANSWER_REJECTED = "answer_rejected", "ответ возвращён на доработку"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="кому", on_delete=models.CASCADE, related_name="notifications"

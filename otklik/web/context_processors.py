@@ -10,6 +10,7 @@ def product(request: HttpRequest) -> dict[str, Any]:
     from otklik.intake.fz59.selectors import can_register_appeals
     from otklik.intake.imports.views import can_import
     from otklik.notifications.selectors import unread_count
+    from otklik.quality.review_selectors import pending_count
 
     user = getattr(request, "user", None)
 
@@ -19,4 +20,5 @@ def product(request: HttpRequest) -> dict[str, Any]:
         "unread_notifications": unread_count(user),
         "nav_register_appeals": bool(user and user.is_authenticated and can_register_appeals(user)),
         "nav_imports": bool(user and user.is_authenticated and can_import(user)),
+        "nav_review": pending_count(user) if user is not None and user.is_authenticated else None,
     }
