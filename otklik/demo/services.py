@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ def load_demo(seed: int = 2025, n_cases: int = 2400, anchor: date | None = None)
         users = _load_users(muni, data, blocks, departments)
         now = _period_end(muni, anchor)
         n = _load_cases(muni, seed, n_cases, now, places, localities, blocks, users)
+        _load_quality(muni, seed)
         record(
             "demo.load",
             actor_label="otklik demo load",
@@ -160,7 +161,11 @@ def _load_blocks(
     blocks = {}
     for b in data["blocks"]:
         block = Block.objects.create(
-            municipality=muni, code=b["code"], name=b["name"], department=departments[b["department"]]
+            municipality=muni,
+            code=b["code"],
+            name=b["name"],
+            department=departments[b["department"]],
+            answer_review_required=bool(b.get("answer_review_required")),
         )
         block.topics.set([topics[c] for c in b["topics"]])
         blocks[b["code"]] = block
@@ -369,3 +374,79 @@ def _load_cases(
         for (kind, year), last in counters.items()
     )
     return len(generated)
+
+
+#: Demo residents' satisfaction: the share of answers rated, and of ratings satisfied, per channel.
+RATED_SHARE = {"pos": 0.55, "web": 0.35, "email": 0.25, "open311": 0.3}
+SATISFIED_SHARE = 0.72
+#: Of the answers of blocks with review, the share returned once before approval.
+REJECTED_FIRST = 0.15
+
+
+def _load_quality(muni: Municipality, seed: int) -> None:
+    """Reviews of the answers of blocks that require them, and residents' ratings of answers."""
+    import random
+
+    from otklik.quality.formal import CHECKLIST_CODES
+    from otklik.quality.models import AnswerReview, Rating
+
+    rng = random.Random(seed * 7 + 1)
+    passed = dict.fromkeys(CHECKLIST_CODES, True)
+    reviews, ratings = [], []
+    answers = (
+        Answer.objects.filter(case__municipality=muni, sent_at__isnull=False)
+        .select_related("case", "case__block")
+        .order_by("pk")
+    )
+    sources = {"pos": Rating.Source.POS, "email": Rating.Source.EMAIL}
+    for answer in answers:
+        case, sent = answer.case, answer.sent_at
+        block = case.block
+        if block is not None and block.answer_review_required:
+            reviewer = block.owner_id
+            if rng.random() < REJECTED_FIRST:
+                reviews.append(
+                    AnswerReview(
+                        case=case,
+                        answer=answer,
+                        reviewer_id=reviewer,
+                        decision=AnswerReview.Decision.REJECTED,
+                        checklist={**passed, "responsible_and_date": False},
+                        warnings=[
+                            {"code": "no_date", "message": "Не указан срок: дата или период выполнения."}
+                        ],
+                        reason="Укажите срок и ответственного за выполнение.",
+                        created_at=sent - timedelta(days=2),
+                    )
+                )
+            reviews.append(
+                AnswerReview(
+                    case=case,
+                    answer=answer,
+                    reviewer_id=reviewer,
+                    decision=AnswerReview.Decision.APPROVED,
+                    checklist=passed,
+                    created_at=sent,
+                )
+            )
+            answer.review_state = Answer.Review.APPROVED
+        rated = case.channel in RATED_SHARE and case.status in ("answered", "closed")
+        if rated and rng.random() < RATED_SHARE[case.channel]:
+            satisfied = rng.random() < SATISFIED_SHARE
+            ratings.append(
+                Rating(
+                    case=case,
+                    answer=answer,
+                    satisfied=satisfied,
+                    score=rng.choice((4, 5, 5)) if satisfied else rng.choice((1, 2, 2, 3)),
+                    source=sources.get(case.channel, Rating.Source.TRACKING),
+                    created_at=sent + timedelta(days=rng.randint(1, 6)),
+                )
+            )
+    AnswerReview.objects.bulk_create(reviews, batch_size=BATCH)
+    Answer.objects.bulk_update(
+        [r.answer for r in reviews if r.decision == AnswerReview.Decision.APPROVED],
+        ["review_state"],
+        batch_size=BATCH,
+    )
+    Rating.objects.bulk_create(ratings, batch_size=BATCH)
