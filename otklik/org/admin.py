@@ -30,8 +30,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Block)
 class BlockAdmin(admin.ModelAdmin):
-    list_display = ("name", "municipality", "owner", "department")
-    list_filter = ("municipality",)
+    list_display = ("name", "municipality", "owner", "department", "answer_review_required")
+    list_filter = ("municipality", "answer_review_required")
     filter_horizontal = ("topics",)
     list_select_related = ("municipality", "owner", "department")
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from otklik.quality.models import Rating
+from otklik.quality.models import AnswerReview, QualityPolicy, Rating
 
 
 @admin.register(Rating)
@@ -9,3 +10,52 @@ class RatingAdmin(admin.ModelAdmin):
     list_filter = ("satisfied", "score", "source")
     raw_id_fields = ("case", "answer", "entered_by")
     date_hierarchy = "created_at"
+
+
+@admin.register(AnswerReview)
+class AnswerReviewAdmin(admin.ModelAdmin):
+    list_display = ("case", "decision", "reviewer", "created_at")
+    list_filter = ("decision",)
+    raw_id_fields = ("case", "answer", "reviewer")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        *("case", "answer", "reviewer", "decision"),
+        *("checklist", "warnings", "reason", "created_at"),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reviews are made on the review page, where the checklist is enforced
+
+
+@admin.register(QualityPolicy)
+class QualityPolicyAdmin(admin.ModelAdmin):
+    list_display = ("municipality", "reopen_on_unsatisfied", "reminder_after_days", "speed_norm_days")
+    fieldsets = (
+        (None, {"fields": ("municipality",)}),
+        (
+            "Оценки жителей",
+            {
+                "fields": (
+                    "reminder_after_days",
+                    "reopen_on_unsatisfied",
+                    "reopen_kinds",
+                    "reopen_max_score",
+                    "reopen_window_days",
+                    "reopen_max_times",
+                )
+            },
+        ),
+        (
+            "Сводный индекс рейтинга (см. docs/ratings.md)",
+            {
+                "fields": (
+                    "weight_on_time",
+                    "weight_speed",
+                    "weight_not_reopened",
+                    "weight_review",
+                    "weight_satisfied",
+                    "speed_norm_days",
+                )
+            },
+        ),
+    )

@@ -247,3 +247,16 @@ def test_pending_answer_is_not_public(client, district):
     services.answer_case(case.pk, ANSWER, actor=district["spec"])
     page = client.get(reverse("webform:track", args=["tok-review-1"]))
     assert page.status_code == 200 and "региональным оператором" not in page.content.decode()
+
+
+def test_admin_edits_block_review_and_quality_policy(client, district):
+    from otklik.org.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.ru", "x")
+    client.force_login(admin)
+    block = district["plain"]
+    page = client.get(reverse("admin:org_block_change", args=[block.pk]))
+    assert page.status_code == 200 and "ответы проверяются перед отправкой" in page.content.decode()
+    assert client.get(reverse("admin:quality_qualitypolicy_add")).status_code == 200
+    assert client.get(reverse("admin:quality_answerreview_changelist")).status_code == 200
+    assert client.get(reverse("admin:quality_answerreview_add")).status_code == 403
