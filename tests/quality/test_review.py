@@ -256,7 +256,7 @@ def test_admin_edits_block_review_and_quality_policy(client, district):
     client.force_login(admin)
     block = district["plain"]
     page = client.get(reverse("admin:org_block_change", args=[block.pk]))
-    assert page.status_code == 200 and "ответы проверяются перед отправкой" in page.content.decode()
+    assert page.status_code == 200 and 'name="answer_review_required"' in page.content.decode()
     assert client.get(reverse("admin:quality_qualitypolicy_add")).status_code == 200
     assert client.get(reverse("admin:quality_answerreview_changelist")).status_code == 200
     assert client.get(reverse("admin:quality_answerreview_add")).status_code == 403
