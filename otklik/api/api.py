@@ -509,6 +509,11 @@ def take(request: HttpRequest, case_id: int, body: Versioned) -> Any:
     response={200: CaseOut, **ERRORS},
     tags=["Действия"],
     summary="Дать ответ по существу",
+    description=(
+        "Если отраслевой блок обращения требует проверки ответов, ответ ждёт проверки руководителем МЦУ "
+        "или ответственным за блок: статус остаётся «в работе», в истории — событие с data.review = "
+        "«pending». Автору ответ уходит после одобрения."
+    ),
 )
 def answer(request: HttpRequest, case_id: int, body: AnswerIn) -> Any:
     _case(request, case_id, "answer")
