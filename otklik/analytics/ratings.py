@@ -73,23 +73,98 @@ REACTION_EVENT_TYPES = (
 @dataclass(frozen=True)
 class Figure:
     key: str
-    label: str
+    label: str  # full name: the card, the export
+    short: str  # the table's column head
     unit: str  # count | rate | share | days | index
     better: int  # +1: higher is better, −1: lower is better, 0: neither
+    help: str  # how it is counted, in one sentence for the page
 
 
 FIGURES = (
-    Figure("received", "Поступило", "count", 0),
-    Figure("per_1000", "На 1 000 жителей", "rate", 0),
-    Figure("on_time_share", "Ответов в срок", "share", 1),
-    Figure("reaction_median", "Первая реакция, медиана, дн.", "days", -1),
-    Figure("reaction_p90", "Первая реакция, 90-й процентиль, дн.", "days", -1),
-    Figure("answer_median", "Ответ, медиана, дн.", "days", -1),
-    Figure("answer_p90", "Ответ, 90-й процентиль, дн.", "days", -1),
-    Figure("reopened_share", "Возобновлено", "share", -1),
-    Figure("review_share", "Принято с первой проверки", "share", 1),
-    Figure("satisfied_share", "Довольны ответом", "share", 1),
-    Figure("index", "Индекс", "index", 1),
+    Figure("received", "Поступило", "Поступило", "count", 0, "обращения и сообщения, поступившие за период."),
+    Figure(
+        "per_1000",
+        "На 1 000 жителей",
+        "На 1 000 жит.",
+        "rate",
+        0,
+        "поступило × 1 000 / население: поселения — своё, остальные — муниципального образования.",
+    ),
+    Figure(
+        "on_time_share",
+        "Доля ответов в срок",
+        "В срок",
+        "share",
+        1,
+        "отвечено в срок / (в срок + с нарушением); без ответа и после срока — нарушение; "
+        "срок ещё не наступил или не установлен — не учитывается.",
+    ),
+    Figure(
+        "reaction_median",
+        "Время до первой реакции, медиана, дней",
+        "Реакция: медиана, дн.",
+        "days",
+        -1,
+        "от поступления до первого действия сотрудника (назначение, смена статуса, комментарий, ответ); "
+        "регистрация не считается.",
+    ),
+    Figure(
+        "reaction_p90",
+        "Время до первой реакции, 90-й процентиль, дней",
+        "Реакция: 90 %, дн.",
+        "days",
+        -1,
+        "9 из 10 обращений получили первую реакцию не позже.",
+    ),
+    Figure(
+        "answer_median",
+        "Время до ответа, медиана, дней",
+        "Ответ: медиана, дн.",
+        "days",
+        -1,
+        "от поступления до первого отправленного ответа.",
+    ),
+    Figure(
+        "answer_p90",
+        "Время до ответа, 90-й процентиль, дней",
+        "Ответ: 90 %, дн.",
+        "days",
+        -1,
+        "9 из 10 ответов даны не позже.",
+    ),
+    Figure(
+        "reopened_share",
+        "Доля возобновлённых",
+        "Возобновлено",
+        "share",
+        -1,
+        "возобновлённые хотя бы раз / получившие хотя бы один ответ.",
+    ),
+    Figure(
+        "review_share",
+        "Доля ответов, принятых с первой проверки",
+        "С первой проверки",
+        "share",
+        1,
+        "первая проверка ответа — «одобрен» / все проверенные обращения.",
+    ),
+    Figure(
+        "satisfied_share",
+        "Доля довольных ответом",
+        "Довольны",
+        "share",
+        1,
+        "последняя оценка жителя — «удовлетворён» / все оценённые обращения.",
+    ),
+    Figure(
+        "index",
+        "Сводный индекс, 0–100",
+        "Индекс",
+        "index",
+        1,
+        "взвешенное среднее: в срок, скорость ответа, без возобновления, с первой проверки, довольны; "
+        "неизвестные составляющие не учитываются, веса остальных пересчитываются.",
+    ),
 )
 FIGURE_KEYS = tuple(f.key for f in FIGURES)
 
@@ -343,8 +418,8 @@ def cohort(
     asof: datetime | None = None,
 ) -> QuerySet[Case]:
     """The visible cases received from `start` to `end` inclusive (and not after `asof`), the dates read
-    in each municipality's own time zone; for the department and organisation groupings, only the cases of that kind of
-    department (and, for departments, the cases of no department)."""
+    in each municipality's own time zone; for the department and organisation groupings, only the cases
+    of that kind of department (and, for departments, the cases of no department)."""
     if group_by not in GROUPINGS:
         raise ValueError(f"unknown grouping: {group_by}")
     by_zone: dict[str, list[int]] = {}
