@@ -500,7 +500,9 @@ def close_case(
     change = _Change(case, actor, _snapshot(case))
     event = _transition(case, Status.CLOSED)
     case.closed_at = timezone.now()
+    from otklik.quality.surveys import survey_after_close  # asks the author to rate, after the commit
 
+    survey_after_close(case.pk)
     return _save(change, "close", ["status", "closed_at"], type=CaseEvent.Type.STATUS, note=note, **event)
 
 

@@ -29,3 +29,24 @@ def poll_mailbox_task() -> dict[str, int]:
 
     result = poll_if_configured()
     return result.as_dict() if result else {}
+
+
+@task()
+def send_surveys_task() -> dict[str, int]:
+    from otklik.quality.surveys import send_surveys
+
+    return send_surveys()
+
+
+@task()
+def remind_surveys_task() -> dict[str, int]:
+    from otklik.quality.surveys import remind_surveys
+
+    return remind_surveys()
+
+
+@task()
+def send_author_letters_task() -> dict[str, int]:
+    from otklik.quality.delivery import send_pending_letters
+
+    return send_pending_letters()

@@ -24,7 +24,10 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     from otklik.cases.tasks import (
         daily_digest_task,
         poll_mailbox_task,
+        remind_surveys_task,
+        send_author_letters_task,
         send_emails_task,
+        send_surveys_task,
         watch_deadlines_task,
     )
 
@@ -41,6 +44,16 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     if settings.OTKLIK_IMAP_HOST and claim_slot("poll_mailbox", slot_of(now, settings.OTKLIK_IMAP_INTERVAL)):
         poll_mailbox_task.enqueue()
         queued.append("poll_mailbox")
+    # Residents: ask to rate the answers of closed cases, remind once, send what the outbox still holds.
+    if claim_slot("send_surveys", slot_of(now, interval)):
+        send_surveys_task.enqueue()
+        queued.append("send_surveys")
+    if claim_slot("remind_surveys", slot_of(now, 3600)):
+        remind_surveys_task.enqueue()
+        queued.append("remind_surveys")
+    if claim_slot("send_author_letters", slot_of(now, min(interval, 60))):
+        send_author_letters_task.enqueue()
+        queued.append("send_author_letters")
     # E-mail goes out after the jobs that create notifications (same batch, queue order).
     if claim_slot("send_emails", slot_of(now, min(interval, 60))):
         send_emails_task.enqueue()

@@ -193,3 +193,39 @@ class QualityPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Правила качества: {self.municipality}"
+
+
+class AuthorLetter(models.Model):
+    """A letter to a case's author (the answer, a request to rate it, the one reminder): the outbox.
+
+    Written in the transaction that decides to send it, delivered right after the commit and, if the
+    mail server refused, again by `otklik worker`; the unique key makes each letter exist once.
+    """
+
+    class Kind(models.TextChoices):
+        ANSWER = "answer", "ответ"
+        SURVEY = "survey", "просьба оценить ответ"
+        REMINDER = "reminder", "напоминание об оценке"
+
+    case = models.ForeignKey(
+        Case, verbose_name="обращение", on_delete=models.CASCADE, related_name="author_letters"
+    )
+    kind = models.CharField("вид", max_length=20, choices=Kind.choices)
+    key = models.CharField("ключ", max_length=100, unique=True, help_text="Одно письмо на ключ.")
+    to = models.EmailField("кому")
+    subject = models.CharField("тема", max_length=300)
+    body = models.TextField("текст")
+    created_at = models.DateTimeField("создано")
+    next_attempt_at = models.DateTimeField("следующая попытка")
+    sent_at = models.DateTimeField("отправлено", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("попыток отправки", default=0)
+    error = models.CharField("ошибка отправки", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "письмо автору"
+        verbose_name_plural = "письма авторам"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="author_letter_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.to}"

@@ -19,7 +19,14 @@ def test_each_job_is_queued_once_per_slot(settings):
     settings.OTKLIK_DIGEST_HOUR = 0
     now = timezone.now()
     first = enqueue_due_jobs(now)
-    assert set(first) == {"watch_deadlines", "daily_digest", "send_emails"}
+    assert set(first) == {
+        "watch_deadlines",
+        "daily_digest",
+        "send_surveys",
+        "remind_surveys",
+        "send_author_letters",
+        "send_emails",
+    }
     assert enqueue_due_jobs(now) == []  # a second worker in the same slot queues nothing
     later = enqueue_due_jobs(now + timedelta(seconds=settings.OTKLIK_WATCH_INTERVAL + 1))
     assert "watch_deadlines" in later and "daily_digest" not in later
