@@ -78,9 +78,10 @@ class RatingsForm(forms.Form):
         region = len(municipalities) > 1
         groups = [(k, v) for k, v in ratings.GROUPINGS.items() if region or k != "municipality"]
         self.fields["group"].choices = groups
-        self.fields["mo"].choices = ([("", "весь регион")] if region else []) + [
-            (m.code, m.name) for m in municipalities
-        ]
+        if region:
+            self.fields["mo"].choices = [("", "весь регион")] + [(m.code, m.name) for m in municipalities]
+        else:  # one municipality: nothing to choose
+            del self.fields["mo"]
         quarters = _quarter_choices(today)
         asked = str(self.data.get("quarter") or "")
         parsed = _parse_quarter(asked)
@@ -219,7 +220,7 @@ def _cell(row: RatingRow, figure: Figure) -> dict[str, Any]:
         "key": figure.key,
         "text": fmt(value, figure.unit),
         "delta": text,
-        "arrow": {"up": "▲", "down": "▼"}.get(direction, "="),
+        "arrow": {"up": "▲", "down": "▼"}.get(direction, ""),
         "tone": tone,
         "before": fmt(before, figure.unit) if row.previous is not None else "",
         "link": row.link if figure.key == "received" and row.link and row.received else "",

@@ -11,7 +11,7 @@
     chart.setOption({
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v; } },
       legend: { top: 0, data: ["Поступило", "В срок, %", "Довольны, %"] },
-      grid: { left: 44, right: 48, top: 36, bottom: 28 },
+      grid: { left: 44, right: 48, top: 48, bottom: 28 },
       xAxis: { type: "category", data: data.months },
       yAxis: [
         { type: "value", minInterval: 1, name: "шт.", nameGap: 8 },
