@@ -764,7 +764,7 @@ def department_trend(
     tz = muni.tz
     end = end or timezone.localdate(asof, tz)
     starts = metrics.month_starts(end, months)
-    last_day = metrics.month_starts(end + timedelta(days=32), 1)[0] - timedelta(days=1)
+    last_day = (end.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     lo, hi = bounds(starts[0], last_day, tz)
     qs = visible_cases(user).filter(
         department=department, received_at__gte=lo, received_at__lt=hi, received_at__lte=asof
