@@ -33,6 +33,8 @@ from otklik.cases.rules import compute_deadlines
 from otklik.intake.enrich import Enricher, Placement, get_enricher
 from otklik.intake.text import normalise_line, normalise_text
 from otklik.org.models import Topic
+from otklik.quality.rules import ParsedRating
+from otklik.quality.services import record_platform_ratings
 from otklik.territory.models import Municipality
 from otklik.territory.numbering import format_registration_number
 
@@ -85,6 +87,10 @@ class IntakeItem:
     answered_at: datetime | None = None
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    #: The author's rating of the source's answer (ПОС exports); recorded for the case's latest answer.
+    rating: ParsedRating | None = None
+    #: What the channel could not read but did not reject the item for (shown in the import report).
+    warnings: list[str] = field(default_factory=list)
 
     def normalised(self) -> IntakeItem:
         self.text = normalise_text(self.text)
@@ -220,6 +226,7 @@ def intake(
                 result.outcomes.append(("updated", case))
         if updated_cases:
             _save_updates(updated_cases, now)
+        _record_ratings(items, result, now)
         record(
             "intake.batch",
             actor=actor,
@@ -234,6 +241,18 @@ def intake(
             actor_label="" if actor else "приём обращений",
         )
     return result
+
+
+def _record_ratings(items: list[IntakeItem], result: IntakeResult, now: datetime) -> None:
+    """The platform's ratings of its answers, as ordinary ratings (they count in every satisfaction
+    figure). Only ПОС ratings: they never reopen a case here — the platform reconsiders by itself."""
+    rated = [
+        (case, item.rating)
+        for item, (_, case) in zip(items, result.outcomes, strict=True)
+        if item.rating is not None and item.channel == "pos"
+    ]
+    if rated:
+        record_platform_ratings(rated, now=now)
 
 
 def intake_one(

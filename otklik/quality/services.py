@@ -233,6 +233,17 @@ def record_platform_ratings(
         if mine is None and there:
             counts["unchanged"] += 1  # the author rated this answer another way: it counts once
             continue
+        if mine is None and answer_id is not None:
+            # Rated before its answer reached us: the answer has come, the rating is of it.
+            orphans = existing.get((case.pk, None), [])
+            mine = next((r for r in orphans if r.source == Rating.Source.POS), None)
+            if mine is not None:
+                orphans.remove(mine)
+                mine.answer_id = answer_id
+                existing[(case.pk, answer_id)].append(mine)
+                if (mine.satisfied, mine.score) == (parsed.satisfied, parsed.score):
+                    changed.append(mine)
+                    continue
         if mine is not None:
             if (mine.satisfied, mine.score) == (parsed.satisfied, parsed.score):
                 counts["unchanged"] += 1
@@ -263,7 +274,7 @@ def record_platform_ratings(
             )
         )
     Rating.objects.bulk_create(new)
-    Rating.objects.bulk_update(changed, ["satisfied", "score"])
+    Rating.objects.bulk_update(changed, ["answer", "satisfied", "score"])
     CaseEvent.objects.bulk_create(events)
     counts["created"], counts["updated"] = len(new), len(changed)
     if new or changed:

@@ -24,6 +24,7 @@ from otklik.intake.mapping import sync_default_mappings
 from otklik.intake.models import ImportBatch, ImportRejection, SourceMapping
 from otklik.intake.services import IntakeError, IntakeItem, intake
 from otklik.intake.text import normalise_line
+from otklik.quality.rules import UnknownRating, parse_rating
 from otklik.territory.models import Municipality
 
 BATCH_SIZE = 500
@@ -45,7 +46,6 @@ MAX_LENGTHS = {
     "network": 100,
     "region": 200,
     "tonality": 50,
-    "rating": 20,
 }
 FIELD_LABELS = {
     "external_id": "идентификатор",
@@ -69,6 +69,8 @@ FIELD_LABELS = {
     "tonality": "тональность",
 }
 EARLIEST = datetime(2000, 1, 1)
+#: Row warnings kept in a batch's report (an unreadable rating, …); the rest are only counted.
+MAX_ROW_WARNINGS = 200
 
 
 def _storable(text: str) -> str:
@@ -194,6 +196,11 @@ def _row_to_item(channel: str, values: dict[str, Any], mapping: SourceMapping, t
     if external_id is None:
         raise IntakeError("нет идентификатора")
     raw = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+    rating, warnings = None, []
+    try:
+        rating = parse_rating(values.get("rating"))
+    except UnknownRating as exc:
+        warnings.append(f"{exc} — строка импортирована без оценки")
     return IntakeItem(
         channel=channel,
         text=text,
@@ -213,6 +220,8 @@ def _row_to_item(channel: str, values: dict[str, Any], mapping: SourceMapping, t
         answer_text=str(values.get("answer", "")),
         answered_at=answered,
         raw=raw,
+        rating=rating,
+        warnings=warnings,
     ).normalised()
 
 
@@ -295,6 +304,7 @@ def _run(
     batch_size: int,
 ) -> None:
     seen: dict[str, int] = {}
+    row_warnings = 0
     pending: list[tuple[int, IntakeItem, Municipality]] = []
     rejections: list[ImportRejection] = []
     width = len(table.headers)
@@ -333,6 +343,14 @@ def _run(
         else:
             seen[item.external_id or ""] = number
             pending.append((number, item, muni or munis.default))  # type: ignore[arg-type]
+            for text in item.warnings:
+                row_warnings += 1
+                if row_warnings <= MAX_ROW_WARNINGS:
+                    batch.warnings.append(f"строка {number}: {text}")
+                elif row_warnings == MAX_ROW_WARNINGS + 1:
+                    batch.warnings.append(
+                        f"и в других строках: показаны первые {MAX_ROW_WARNINGS} предупреждений"
+                    )
         if len(pending) >= batch_size:
             _commit(batch, pending, rejections, actor, number)
             pending, rejections = [], []
@@ -360,4 +378,6 @@ def _commit(
         ImportRejection.objects.bulk_create(rejections)
         batch.rejected += len(rejections)
         batch.next_row = last_row
-        batch.save(update_fields=["rows", "created", "updated", "unchanged", "rejected", "next_row"])
+        batch.save(
+            update_fields=["rows", "created", "updated", "unchanged", "rejected", "next_row", "warnings"]
+        )
