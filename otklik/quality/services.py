@@ -28,6 +28,8 @@ RATEABLE = {Status.ANSWERED, Status.CLOSED}
 COMMENT_MAX = 2000
 REOPEN_REASON = "Автор не удовлетворён ответом"
 ALREADY_RATED = "Этот ответ уже оценён. Спасибо!"
+NOT_RATEABLE = "Оценить можно только обращение, по которому дан ответ."
+RECONSIDERING = "Обращение сейчас рассматривается повторно: оценить можно будет новый ответ."
 SUPERSEDED = (
     "Этот ответ уже заменён новым ответом по тому же обращению, поэтому оценить его нельзя. "
     "Когда рассмотрение завершится, вы сможете оценить новый ответ."
@@ -85,15 +87,9 @@ def rate(
     from otklik.quality.selectors import policy_for
 
     case = Case.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=case.pk)
-    if case.status not in RATEABLE:
-        raise RatingError("Оценить можно только обращение, по которому дан ответ.")
-    if score is not None and not 1 <= score <= 5:
-        raise RatingError("Оценка должна быть от 1 до 5.")
-    comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX:
-        raise RatingError(f"Комментарий длиннее {COMMENT_MAX} символов.")
     answer = latest_answer(case)
-    if Rating.objects.filter(case=case, answer=answer).exists():
+    # "Already rated" is said first: the rating may have reopened the case meanwhile.
+    if answer is not None and Rating.objects.filter(case=case, answer=answer).exists():
         raise RatingError(ALREADY_RATED)
     if (
         survey is not None
@@ -101,6 +97,15 @@ def rate(
         and (answer is None or survey.answer_id != answer.pk)
     ):
         raise RatingError(SUPERSEDED)
+    if case.status not in RATEABLE:
+        raise RatingError(NOT_RATEABLE)
+    if answer is None and Rating.objects.filter(case=case, answer=None).exists():
+        raise RatingError(ALREADY_RATED)
+    if score is not None and not 1 <= score <= 5:
+        raise RatingError("Оценка должна быть от 1 до 5.")
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise RatingError(f"Комментарий длиннее {COMMENT_MAX} символов.")
     when = at or timezone.now()
     rating = Rating.objects.create(
         case=case,

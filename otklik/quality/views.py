@@ -19,9 +19,10 @@ from otklik.intake.webform.views import private
 from otklik.quality.forms import RatingForm
 from otklik.quality.models import Rating, SatisfactionSurvey
 from otklik.quality.selectors import phone_panel, survey_by_token
-from otklik.quality.services import RatingError, rate
+from otklik.quality.services import ALREADY_RATED, RECONSIDERING, SUPERSEDED, RatingError, rate
 
 SCORES = range(1, 6)
+REFUSED_AGAIN = "Эта оценка не принята: ответ уже оценён, а оценить его можно только один раз."
 
 
 def posts_per_hour() -> int:
@@ -91,6 +92,9 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
         response["Retry-After"] = "3600"
         return response
     form = RatingForm(request.POST)
+    refused = {"rated": REFUSED_AGAIN, "superseded": SUPERSEDED, "reconsidering": RECONSIDERING}
+    if view.state in refused:
+        return _page(request, token, form=form, error=refused[view.state], status=400)
     if not form.is_valid():
         return _page(request, token, form=form, error=form.first_error(), status=400)
     source = (
@@ -100,8 +104,9 @@ def survey_form(request: HttpRequest, token: str) -> HttpResponse:
     )
     try:
         rate(view.case, **form.rating(), source=source, survey=view.survey)
-    except RatingError as exc:
-        return _page(request, token, form=form, error=str(exc), status=400)
+    except RatingError as exc:  # e.g. rated from another tab a moment ago
+        error = REFUSED_AGAIN if str(exc) == ALREADY_RATED else str(exc)
+        return _page(request, token, form=form, error=error, status=400)
     return redirect(reverse("quality:form", args=[token]) + "?done=1")
 
 

@@ -64,7 +64,8 @@ def test_a_rating_by_the_link_is_recorded_thanked_and_refused_the_second_time(cl
     again = client.post(url(survey), {"satisfied": "no", "score": "1"})
     assert again.status_code == 400
     body = again.content.decode()
-    assert "Этот ответ уже оценён. Спасибо!" in body and 'role="alert"' in body
+    assert "Эта оценка не принята: ответ уже оценён" in body and 'role="alert"' in body
+    assert "Учтена оценка, отправленная раньше" in body and "оценка 5 из 5" in body
     assert Rating.objects.count() == 1
     later = client.get(url(survey)).content.decode()
     assert "Этот ответ уже оценён" in later and "Оценить ответ можно один раз" in later
@@ -117,7 +118,7 @@ def test_a_case_considered_again_cannot_be_rated_meanwhile(client, muni):
     assert "Обращение рассматривается повторно" in page and "Оцените ответ" not in page
     response = client.post(url(survey), {"satisfied": "yes"})
     assert response.status_code == 400
-    assert "только обращение, по которому дан ответ" in response.content.decode()
+    assert "рассматривается повторно: оценить можно будет новый ответ" in response.content.decode()
 
 
 def test_the_form_is_csrf_protected(muni):

@@ -13,7 +13,7 @@ from otklik.notifications.models import Notification
 from otklik.org.models import Role
 from otklik.quality.models import QualityPolicy, Rating
 from otklik.quality.selectors import policy_for
-from otklik.quality.services import rate
+from otklik.quality.services import RatingError, rate
 from tests.factories import MunicipalityFactory, RoleFactory, UserFactory
 from tests.quality.satisfaction import make_case
 
@@ -45,6 +45,14 @@ def test_an_unsatisfied_author_reopens_a_closed_message_and_the_owner_is_told(mu
     assert note.title == f"Возобновлено по оценке автора: {case.registration_number}"
     assert "не удовлетворён, 1 из 5" in note.body and "новый срок ответа" in note.body
     assert note.case == case and note.url == f"/cases/{case.pk}/"
+
+
+def test_rating_again_after_the_rating_reopened_the_case_says_it_is_rated(muni):
+    case = make_case(muni)
+    rate(case, satisfied=False, score=1)
+    with pytest.raises(RatingError, match="Этот ответ уже оценён"):
+        rate(case, satisfied=True, score=5)
+    assert Rating.objects.count() == 1
 
 
 def test_ratings_reopen_a_case_only_as_often_as_the_policy_allows(muni):
