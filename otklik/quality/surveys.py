@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -156,6 +157,12 @@ def _latest_sent_answer(case: str) -> Subquery:
     )
 
 
+def _sent_request() -> QuerySet[AuthorLetter]:
+    """The survey's own request letter (the outer survey's key), sent."""
+    key = Concat(Value("survey:"), Cast(OuterRef("pk"), output_field=CharField()))
+    return AuthorLetter.objects.filter(key=key, sent_at__isnull=False)
+
+
 def surveys_due(now: datetime, limit: int = BATCH) -> list[Case]:
     """Closed cases whose latest sent answer has neither a survey nor a rating yet (bounded, oldest first)."""
     cases = (
@@ -226,6 +233,8 @@ def remind_surveys(now: datetime | None = None, limit: int = BATCH) -> dict[str,
             .annotate(latest_answer_id=_latest_sent_answer("case"))
             .filter(answer_id=F("latest_answer_id"))
             .exclude(Exists(Rating.objects.filter(case=OuterRef("case"), answer=OuterRef("answer"))))
+            # A request still waiting in the outbox (the mail server was down) is not followed by a reminder.
+            .filter(Q(delivery=SatisfactionSurvey.Delivery.LINK) | Exists(_sent_request()))
             .select_related("case__municipality")
             .order_by("sent_at", "pk")[: limit - len(reminded)]
         )

@@ -225,3 +225,13 @@ def test_the_include_shows_the_form_to_who_may_enter_and_then_the_rating(muni):
     assert "Удовлетворён ответом" in rated and "5 из 5" in rated and "По телефону (внёс оператор)" in rated
     assert "внёс Смирнова Анна" in rated
     assert "Внести оценку" not in rated
+
+
+def test_a_rating_on_the_tracking_page_is_linked_to_the_survey(client, muni):
+    case, survey = surveyed(muni, kind="appeal", channel="web", email="")
+    response = client.post(reverse("webform:rate", args=[case.tracking_token]), {"satisfied": "yes"})
+    assert response.status_code == 302
+    survey.refresh_from_db()
+    assert survey.rating == Rating.objects.get() and survey.rating.source == Rating.Source.TRACKING
+    page = client.get(url(survey)).content.decode()
+    assert "Этот ответ уже оценён" in page

@@ -177,6 +177,21 @@ def test_no_reminder_while_the_case_is_considered_again(muni):
     assert SatisfactionSurvey.objects.get().reminder_sent_at is None
 
 
+def test_no_reminder_while_the_request_itself_waits_in_the_outbox(muni):
+    _, survey = surveyed(muni)
+    AuthorLetter.objects.filter(kind="survey").update(sent_at=None)  # the mail server refused it so far
+    assert remind_surveys(survey.sent_at + timedelta(days=4))["reminded"] == 0
+    AuthorLetter.objects.filter(kind="survey").update(sent_at=survey.sent_at + timedelta(days=3))
+    assert remind_surveys(survey.sent_at + timedelta(days=4))["reminded"] == 1
+
+
+def test_an_e_mail_address_added_later_gets_the_reminder_of_a_tracking_page_survey(muni):
+    case, survey = surveyed(muni, kind="appeal", channel="web", email="")
+    Case.objects.filter(pk=case.pk).update(author_email="ivan@example.ru")
+    assert remind_surveys(survey.sent_at + timedelta(days=4))["reminded"] == 1
+    assert mail.outbox[0].to == ["ivan@example.ru"]
+
+
 def test_no_late_reminder_after_a_long_worker_outage(muni):
     _, survey = surveyed(muni)
     assert remind_surveys(survey.sent_at + timedelta(days=30))["reminded"] == 0
