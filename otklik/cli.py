@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -84,6 +86,53 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
         f"сотрудников {result['users']}."
     )
     _print_accounts(result["accounts"])
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    _django()
+    from otklik.core.backup import BackupError, backup
+
+    try:
+        manifest = backup(Path(args.out))
+    except BackupError as exc:
+        raise CliError(str(exc)) from exc
+    summary = {
+        "archive": str(args.out),
+        "engine": manifest["engine"],
+        "tables": len(manifest["tables"]),
+        "rows": sum(t["rows"] for t in manifest["tables"].values()),
+        "media_files": manifest["media_files"],
+    }
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _django()
+    from otklik.core.backup import BackupError, read_manifest, restore
+
+    try:
+        manifest = read_manifest(Path(args.archive))
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CliError("восстановление заменит все данные установки: подтвердите флагом --yes")
+            rows = sum(t["rows"] for t in manifest["tables"].values())
+            answer = input(
+                f"Заменить все данные копией от {manifest['created_at']} ({rows} строк)? Введите «да»: "
+            )
+            if answer.strip().lower() != "да":
+                raise CliError("восстановление отменено")
+        result = restore(Path(args.archive))
+    except BackupError as exc:
+        raise CliError(str(exc)) from exc
+    print(json.dumps({"archive": str(args.archive), **result}, ensure_ascii=False))
+    if result["mismatches"]:
+        print(
+            "otklik: ошибка: после восстановления не совпали таблицы: " + ", ".join(result["mismatches"]),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -396,6 +445,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("prefix", help="начало токена из `otklik token list`, например otk_AbCdEfGh")
     t.set_defaults(func=cmd_token_revoke)
 
+    p = sub.add_parser(
+        "backup",
+        help="резервная копия базы и файлов",
+        description="Сохранить базу данных, загруженные файлы и контрольные суммы таблиц в архив .tar.gz.",
+    )
+    p.add_argument("--out", required=True, help="файл архива, например otklik-2026-11-30.tar.gz")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser(
+        "restore",
+        help="восстановить из резервной копии",
+        description="Заменить базу данных и файлы содержимым архива и сверить таблицы с контрольными суммами",
+    )
+    p.add_argument("archive", help="архив, сделанный командой otklik backup")
+    p.add_argument("--yes", action="store_true", help="не спрашивать подтверждения")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser(
         "createadmin", help="создать администратора", description="Создать суперпользователя системы."
     )
