@@ -14,7 +14,7 @@ from django.utils import timezone
 from otklik.cases.models import OPEN_STATUSES, Case, Channel, Kind, Status
 from otklik.cases.selectors import Clock, visible_cases
 from otklik.nlp.text import lemma, words
-from otklik.org.models import Topic, User
+from otklik.org.models import Block, Department, Topic, User
 from otklik.quality.models import Rating
 from otklik.territory.models import Settlement
 
@@ -59,6 +59,15 @@ class InboxForm(forms.Form):
     settlement = forms.ModelChoiceField(
         label="Поселение", required=False, queryset=Settlement.objects.none(), empty_label="все"
     )
+    block = forms.ModelChoiceField(
+        label="Отраслевой блок", required=False, queryset=Block.objects.none(), empty_label="все"
+    )
+    department = forms.ModelChoiceField(
+        label="Подразделение или организация",
+        required=False,
+        queryset=Department.objects.none(),
+        empty_label="все",
+    )
     owner = forms.CharField(label="Исполнитель", required=False)
     date_from = forms.DateField(
         label="Поступило с", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -71,6 +80,12 @@ class InboxForm(forms.Form):
         self.fields["topic"].queryset = Topic.objects.filter(parent__isnull=True, is_active=True)
         visible_munis = visible_cases(user).values("municipality_id")
         self.fields["settlement"].queryset = Settlement.objects.filter(
+            municipality_id__in=visible_munis
+        ).order_by("name")
+        self.fields["block"].queryset = Block.objects.filter(municipality_id__in=visible_munis).order_by(
+            "name"
+        )
+        self.fields["department"].queryset = Department.objects.filter(
             municipality_id__in=visible_munis
         ).order_by("name")
         owners = (
@@ -184,6 +199,10 @@ def inbox(user: Any, data: dict[str, Any], now: datetime, tz: Any) -> InboxResul
         filters["topic"] = Q(topic=data["topic"])
     if data.get("settlement"):
         filters["settlement"] = Q(settlement=data["settlement"])
+    if data.get("block"):
+        filters["block"] = Q(block=data["block"])
+    if data.get("department"):
+        filters["department"] = Q(department=data["department"])
     owner = data.get("owner") or ""
     if owner == "me":
         filters["owner"] = Q(owner_id=user.pk)

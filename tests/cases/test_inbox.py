@@ -192,3 +192,18 @@ def test_topic_and_settlement_options_show_their_counts_and_ratings_filter(clien
     assert pks(client.get(reverse("cases:inbox"), {"rating": "unsatisfied"})) == [world["closed"].pk]
     assert pks(client.get(reverse("cases:inbox"), {"rating": "satisfied"})) == []
     assert len(pks(client.get(reverse("cases:inbox"), {"rating": "none"}))) == 2
+
+
+def test_block_and_department_filters(client, world):
+    from tests.factories import DepartmentFactory
+
+    client.force_login(world["head"])
+    lights = world["lights"]
+    dept = DepartmentFactory(municipality=world["muni"], name="Отдел благоустройства")
+    Case.objects.filter(pk=world["water"].pk).update(department=dept)
+    assert pks(client.get(reverse("cases:inbox"), {"block": lights.block_id})) == [lights.pk]
+    assert pks(client.get(reverse("cases:inbox"), {"department": dept.pk})) == [world["water"].pk]
+    # another municipality's department is not a valid choice
+    foreign = DepartmentFactory(municipality=world["foreign"].municipality)
+    page = client.get(reverse("cases:inbox"), {"department": foreign.pk})
+    assert "Выберите корректный вариант" in page.content.decode()
