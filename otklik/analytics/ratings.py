@@ -553,9 +553,16 @@ def _groups(group_by: str, keys: set[int], munis: dict[int, Municipality]) -> di
 
 
 def _link(group_by: str, key: int | None, start: date, end: date) -> str:
-    """The inbox filtered to a row's cases, where the inbox has the filter (settlements only)."""
-    if group_by == "settlement" and key is not None:
-        return inbox_link(settlement=key, date_from=start.isoformat(), date_to=end.isoformat())
+    """The inbox filtered to a row's cases (by settlement, block, or department/organisation)."""
+    if key is None:
+        return ""
+    dates = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    if group_by == "settlement":
+        return inbox_link(settlement=key, **dates)
+    if group_by == "block":
+        return inbox_link(block=key, **dates)
+    if group_by in ("department", "organisation"):
+        return inbox_link(department=key, **dates)
     return ""
 
 
@@ -627,7 +634,7 @@ def _table(
         population=scope_population,
         weights=scope_weights or metrics.DEFAULT_WEIGHTS,
     )
-    # The inbox has no filter by municipality, department or block: the total links to it only when the
+    # The inbox has no filter by municipality: the total links to it only when the
     # table covers every visible case (no municipality chosen, a grouping that leaves no case out).
     if municipality is None and department is None and group_by in ("settlement", "municipality"):
         total.link = inbox_link(date_from=start.isoformat(), date_to=end.isoformat())

@@ -219,7 +219,8 @@ def test_department_figures_by_hand(district):
     # = 0.15 + 0.13 + 0.10 + 0.075 + 0.125 = 0.58 → 58.0
     assert d1.speed == pytest.approx(26 / 30)
     assert d1.index == pytest.approx(58.0)
-    assert d1.object_id == district["d1"].pk and d1.has_card and d1.link == ""
+    assert d1.object_id == district["d1"].pk and d1.has_card
+    assert d1.link == f"/cases/?department={district['d1'].pk}&date_from=2026-01-01&date_to=2026-03-31"
 
 
 def test_a_group_with_no_answers(district):

@@ -147,9 +147,11 @@ def test_settlement_counts_lead_to_the_same_cases_in_the_inbox(client, district)
     assert f'href="{town["link"].replace("&", "&amp;")}"' in response.content.decode()
     inbox = client.get(town["link"])
     assert inbox.context["page"].paginator.count == 6  # c1–c5 and c7; c10 came on 1 April local time
-    # Departments cannot be filtered in the inbox: their counts carry no link, their names open the card.
+    # A department's count leads to its cases in the inbox; its name opens the card.
     departments = client.get(URL, {"group": "department", **Q1})
-    assert cells(departments, "Отдел ЖКХ")["received"]["link"] == ""
+    link = cells(departments, "Отдел ЖКХ")["received"]["link"]
+    assert f"department={district['d1'].pk}" in link
+    assert client.get(link).context["page"].paginator.count == 5  # c1–c5
     card = reverse("analytics:ratings_department", args=[district["d1"].pk])
     assert f'href="{card}?date_from=2026-01-01&amp;date_to=2026-03-31"' in departments.content.decode()
 
