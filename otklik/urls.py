@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/", include("otklik.cases.urls")),
     path("dashboard/", include("otklik.analytics.urls")),
     path("review/", include("otklik.quality.review_urls")),
+    path("audit/", include("otklik.audit.urls")),
     path("rate/", include("otklik.quality.urls")),
     path("appeals/", include("otklik.intake.fz59.urls")),
     path("imports/", include("otklik.intake.imports.urls")),

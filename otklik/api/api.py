@@ -315,8 +315,19 @@ def _case(request: HttpRequest, pk: int, action: str | None = None) -> Case:
     return case
 
 
+def _log_pd(request: HttpRequest, case_ids: list[int]) -> None:
+    """Responses carry the author and the unmasked text to roles with access: log that access."""
+    from otklik.audit.services import log_personal_data_access
+    from otklik.org.selectors import can_see_personal_data
+
+    if can_see_personal_data(request.user):
+        log_personal_data_access(request.user, case_ids, "api")
+
+
 def _fresh(request: HttpRequest, pk: int) -> Case:
-    return case_for_user(request.user, pk)
+    case = case_for_user(request.user, pk)
+    _log_pd(request, [case.pk])
+    return case
 
 
 CREATE_ROLES = {"head", "curator", "pos_officer", "incident_officer", "integration"}
@@ -458,6 +469,7 @@ def list_cases(
     rows = list(qs[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
+    _log_pd(request, [r.pk for r in rows])
     return {"items": rows, "next_cursor": _encode_cursor(rows[-1]) if more and rows else None}
 
 

@@ -12,12 +12,15 @@ class AuditError(Exception):
 
 class AuditEvent(models.Model):
     at = models.DateTimeField("когда", auto_now_add=True, db_index=True)
+    # No database constraint and no cascade: deleting a user must never update or delete audit rows
+    # (on PostgreSQL a trigger refuses both); `actor_label` keeps the name.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="кто",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor_label = models.CharField("кто (подпись)", max_length=200, blank=True)
@@ -43,3 +46,41 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise AuditError("Записи журнала аудита нельзя удалять.")
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw a case's personal data unmasked (the author's data or the unmasked text), and when:
+    one row per person, case, way and day — the first access of the day."""
+
+    class Via(models.TextChoices):
+        CASE_PAGE = "case_page", "карточка обращения"
+        INBOX = "inbox", "список обращений"
+        REVIEW = "review", "проверка ответа"
+        API = "api", "HTTP API"
+        EXPORT = "export", "выгрузка"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name="обращение", on_delete=models.CASCADE, related_name="+"
+    )
+    via = models.CharField("как", max_length=20, choices=Via.choices)
+    day = models.DateField("день")
+    at = models.DateTimeField("первый доступ за день")
+
+    class Meta:
+        verbose_name = "доступ к персональным данным"
+        verbose_name_plural = "доступ к персональным данным"
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "case", "via", "day"], name="pd_access_once_a_day")
+        ]
+        indexes = [models.Index(fields=["case", "-at"], name="pd_access_case")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.user_id} → {self.case_id} ({self.via})"

@@ -38,3 +38,24 @@ def record(
         before=before,
         after=after,
     )
+
+
+def log_personal_data_access(user: Any, case_ids: Any, via: str) -> int:
+    """Note that `user` saw the personal data of these cases unmasked (once per person, case, way and
+    day; repeated views the same day add nothing). Returns the number of cases given."""
+    from django.utils import timezone
+
+    from otklik.audit.models import PersonalDataAccess
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    ids = sorted({int(pk) for pk in case_ids})
+    if not ids:
+        return 0
+    now = timezone.now()
+    day = timezone.localdate(now)
+    PersonalDataAccess.objects.bulk_create(
+        [PersonalDataAccess(user_id=user.pk, case_id=pk, via=via, day=day, at=now) for pk in ids],
+        ignore_conflicts=True,
+    )
+    return len(ids)

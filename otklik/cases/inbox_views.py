@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from otklik.audit.services import log_personal_data_access
 from otklik.cases import services
 from otklik.cases.inbox import PAGE_SIZE, InboxForm, deadline_badge, inbox
 from otklik.cases.lifecycle import TransitionError
@@ -39,6 +40,8 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         tone, words = deadline_badge(case, clock, schedules)
         snippet = case.title or (case.text if pd_access else masked_text(case))
         rows.append({"case": case, "tone": tone, "words": words, "snippet": snippet})
+    if pd_access:
+        log_personal_data_access(request.user, [r["case"].pk for r in rows if not r["case"].title], "inbox")
     params = request.GET.copy()
     params.pop("page", None)
     assignees = (

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from otklik.audit.services import log_personal_data_access
 from otklik.cases import services
 from otklik.cases.forms import ACTION_FORMS, ActionForm
 from otklik.cases.lifecycle import TransitionError
@@ -196,6 +197,8 @@ def _page(
     if failed_form is not None and failed not in {a["name"] for a in actions}:
         kept = _kept_input(failed_form)
     pd_access = can_see_personal_data(request.user)
+    if pd_access:
+        log_personal_data_access(request.user, [case.pk], "case_page")
     context = {
         "case": case,
         "pd_access": pd_access,

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from otklik.audit.services import log_personal_data_access
 from otklik.cases.lifecycle import TransitionError
 from otklik.cases.models import Answer
 from otklik.cases.permissions import is_answer_reviewer
@@ -45,6 +46,8 @@ def _page(
 ) -> HttpResponse:
     case = answer.case
     pd_access = can_see_personal_data(request.user)
+    if pd_access:
+        log_personal_data_access(request.user, [case.pk], "review")
     values = values or {}
     context = {
         "answer": answer,

@@ -7,6 +7,7 @@ from otklik import __version__
 
 
 def product(request: HttpRequest) -> dict[str, Any]:
+    from otklik.audit.selectors import can_read_audit
     from otklik.intake.fz59.selectors import can_register_appeals
     from otklik.intake.imports.views import can_import
     from otklik.notifications.selectors import unread_count
@@ -20,5 +21,6 @@ def product(request: HttpRequest) -> dict[str, Any]:
         "unread_notifications": unread_count(user),
         "nav_register_appeals": bool(user and user.is_authenticated and can_register_appeals(user)),
         "nav_imports": bool(user and user.is_authenticated and can_import(user)),
+        "nav_audit": bool(user is not None and can_read_audit(user)),
         "nav_review": pending_count(user) if user is not None and user.is_authenticated else None,
     }

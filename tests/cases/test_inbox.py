@@ -140,7 +140,7 @@ def test_inbox_queries_are_bounded(client, world, django_assert_max_num_queries)
     CaseFactory.create_batch(40, municipality=world["muni"], status=Status.REGISTERED)
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("cases:inbox"))
-    assert len(many) == len(few) <= 20
+    assert len(many) == len(few) <= 24  # constant: filters, counts, nav badges, the personal-data access log
 
 
 def test_bulk_assign_respects_permissions(client, world):
