@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "otklik.quality",
     "otklik.nlp",
     "otklik.analytics",
+    "otklik.problems",
     "otklik.web",
 ]
 
@@ -194,6 +195,8 @@ OTKLIK_IMAP_DONE_FOLDER = os.environ.get("OTKLIK_IMAP_DONE_FOLDER", "")
 OTKLIK_IMAP_MUNICIPALITY = os.environ.get("OTKLIK_IMAP_MUNICIPALITY", "")
 OTKLIK_IMAP_INTERVAL = int(os.environ.get("OTKLIK_IMAP_INTERVAL", "300"))
 OTKLIK_WEBFORM_PER_HOUR = int(os.environ.get("OTKLIK_WEBFORM_PER_HOUR", "5"))
+#: Posts of the one-page rating form per client address and hour.
+OTKLIK_RATING_PER_HOUR = int(os.environ.get("OTKLIK_RATING_PER_HOUR", "30"))
 OTKLIK_WEBFORM_PER_DAY = int(os.environ.get("OTKLIK_WEBFORM_PER_DAY", "20"))
 # How many reverse proxies of our own stand in front of the app; 0: X-Forwarded-For is ignored.
 OTKLIK_TRUSTED_PROXIES = int(

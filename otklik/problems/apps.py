@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ProblemsConfig(AppConfig):
+    name = "otklik.problems"
+    verbose_name = "Повторяющиеся проблемы и дорожные карты"
