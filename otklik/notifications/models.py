@@ -15,6 +15,7 @@ class Notification(models.Model):
         DIGEST = "digest", "ежедневная сводка"
         ANSWER_REVIEW = "answer_review", "ответ ждёт проверки"
         ANSWER_REJECTED = "answer_rejected", "ответ возвращён на доработку"
+        NEGATIVE_RATING = "negative_rating", "автор не удовлетворён ответом"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="кому", on_delete=models.CASCADE, related_name="notifications"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from otklik.quality.models import AnswerReview, QualityPolicy, Rating
+from otklik.quality.models import AnswerReview, AuthorLetter, QualityPolicy, Rating, SatisfactionSurvey
 
 
 @admin.register(Rating)
@@ -59,3 +59,38 @@ class QualityPolicyAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(admin.ModelAdmin):
+    list_display = ("case", "delivery", "created_at", "sent_at", "reminder_sent_at", "rating")
+    list_filter = ("delivery",)
+    raw_id_fields = ("case", "answer", "rating")
+    date_hierarchy = "created_at"
+    exclude = ("token",)  # the secret part of the resident's link
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(AuthorLetter)
+class AuthorLetterAdmin(admin.ModelAdmin):
+    list_display = ("case", "kind", "to", "created_at", "sent_at", "attempts", "error")
+    list_filter = ("kind",)
+    raw_id_fields = ("case",)
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "case",
+        "kind",
+        "key",
+        "to",
+        "subject",
+        "body",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "error",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -195,7 +195,7 @@ def _act_on_negative(case: Case, rating: Rating, event: CaseEvent) -> None:
         body = details + "\nПроверьте ответ, прежде чем закрывать обращение."
     notify(
         case.owner or head_of_centre(case.municipality_id),
-        Notification.Kind.ASSIGNED,
+        Notification.Kind.NEGATIVE_RATING,
         f"rating:{rating.pk}",
         title,
         body,

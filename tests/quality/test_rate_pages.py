@@ -162,6 +162,8 @@ def phone_url(case):
 def test_an_operator_enters_a_rating_given_by_phone(client, muni):
     case = make_case(muni, email="", token=False, kind="appeal", channel="phone")
     client.force_login(case.owner)
+    before = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Внести оценку, полученную по телефону" in before  # the panel on the case page
     response = client.post(phone_url(case), {"satisfied": "no", "score": "3", "comment": "Сказал: частично"})
     assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[case.pk])
     rating = Rating.objects.get()
@@ -170,6 +172,7 @@ def test_an_operator_enters_a_rating_given_by_phone(client, muni):
     assert rating.comment == "Сказал: частично"
     page = client.get(response["Location"]).content.decode()
     assert "Оценка по телефону внесена: автор не удовлетворён." in page
+    assert "Не удовлетворён ответом" in page and "Внести оценку, полученную по телефону" not in page
 
 
 def test_a_phone_rating_is_refused_with_a_message_when_already_rated_or_invalid(client, muni):

@@ -260,3 +260,5 @@ def test_admin_edits_block_review_and_quality_policy(client, district):
     assert client.get(reverse("admin:quality_qualitypolicy_add")).status_code == 200
     assert client.get(reverse("admin:quality_answerreview_changelist")).status_code == 200
     assert client.get(reverse("admin:quality_answerreview_add")).status_code == 403
+    assert client.get(reverse("admin:quality_satisfactionsurvey_changelist")).status_code == 200
+    assert client.get(reverse("admin:quality_authorletter_changelist")).status_code == 200
