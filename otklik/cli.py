@@ -136,6 +136,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    _django()
+    from otklik.cases.retention import purge
+
+    report = purge(dry_run=args.dry_run)
+    print(json.dumps({"dry_run": args.dry_run, **report}, ensure_ascii=False))
+    return 0
+
+
 def cmd_createadmin(args: argparse.Namespace) -> int:
     _django()
     from django.contrib.auth import get_user_model
@@ -460,6 +469,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("archive", help="архив, сделанный командой otklik backup")
     p.add_argument("--yes", action="store_true", help="не спрашивать подтверждения")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser(
+        "purge",
+        help="удалить персональные данные по истечении срока хранения",
+        description=(
+            "Удалить данные авторов, вложения и немаскированные тексты обращений, закрытых раньше "
+            "OTKLIK_PD_RETENTION_DAYS дней назад, и старые записи журналов (OTKLIK_LOG_RETENTION_DAYS)."
+        ),
+    )
+    p.add_argument("--dry-run", action="store_true", help="только посчитать, ничего не удалять")
+    p.set_defaults(func=cmd_purge)
     p = sub.add_parser(
         "createadmin", help="создать администратора", description="Создать суперпользователя системы."
     )

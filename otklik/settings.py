@@ -195,6 +195,11 @@ OTKLIK_IMAP_DONE_FOLDER = os.environ.get("OTKLIK_IMAP_DONE_FOLDER", "")
 OTKLIK_IMAP_MUNICIPALITY = os.environ.get("OTKLIK_IMAP_MUNICIPALITY", "")
 OTKLIK_IMAP_INTERVAL = int(os.environ.get("OTKLIK_IMAP_INTERVAL", "300"))
 OTKLIK_WEBFORM_PER_HOUR = int(os.environ.get("OTKLIK_WEBFORM_PER_HOUR", "5"))
+#: Retention (152-ФЗ): personal data of cases closed this many days ago is removed by `otklik purge`
+#: (authors' data, attachments, unmasked texts; the anonymised case stays for statistics).
+OTKLIK_PD_RETENTION_DAYS = int(os.environ.get("OTKLIK_PD_RETENTION_DAYS", str(5 * 365)))
+#: The personal-data access log and import rejections (raw rows) are kept this many days.
+OTKLIK_LOG_RETENTION_DAYS = int(os.environ.get("OTKLIK_LOG_RETENTION_DAYS", str(3 * 365)))
 #: Posts of the one-page rating form per client address and hour.
 OTKLIK_RATING_PER_HOUR = int(os.environ.get("OTKLIK_RATING_PER_HOUR", "30"))
 OTKLIK_WEBFORM_PER_DAY = int(os.environ.get("OTKLIK_WEBFORM_PER_DAY", "20"))

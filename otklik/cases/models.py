@@ -207,6 +207,12 @@ class Case(TimeStamped):
     )
     raw_payload = models.JSONField("исходные данные канала", default=dict, blank=True)
     version = models.PositiveIntegerField("версия", default=1)
+    personal_data_removed_at = models.DateTimeField(
+        "персональные данные удалены",
+        null=True,
+        blank=True,
+        help_text="Когда по истечении срока хранения удалены данные автора, вложения и немаскированный текст.",
+    )
 
     class Meta:
         verbose_name = "обращение или сообщение"
