@@ -36,3 +36,25 @@ def pytest_report_header(config):
 
     url = os.environ.get("DATABASE_URL", "sqlite default")
     return f"database: {settings.DATABASES['default']['ENGINE']} ({url})"
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """Transactional tests empty every table afterwards, the migrations' reference data included (topic
+    tree, rubricator phrases, deadline rules): put it back before such a test, whatever ran before it."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from otklik.cases.deadline_engine import sync_default_rules
+    from otklik.nlp.keywords import sync_keywords
+    from otklik.org.services import sync_topics
+
+    sync_topics()
+    sync_keywords()
+    sync_default_rules()
+    yield
