@@ -33,7 +33,7 @@ def _pending(answer_id: int, expected_version: int | None) -> tuple[_Change, Ans
     if answer is None:
         raise ReviewError("Ответ не найден.")
     case = _begin(answer.case_id, expected_version)
-    answer = Answer.objects.select_for_update().select_related("author").get(pk=answer_id)
+    answer = Answer.objects.select_for_update(of=("self",)).select_related("author").get(pk=answer_id)
     if answer.review_state != Answer.Review.PENDING:
         raise ReviewError("Этот ответ уже проверен или отозван: обновите страницу.")
     return _Change(case, None, _snapshot(case)), answer
