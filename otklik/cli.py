@@ -295,6 +295,22 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unlock(args: argparse.Namespace) -> int:
+    _django()
+    from django.contrib.auth import get_user_model
+
+    from otklik.accounts.services import unlock
+
+    if not get_user_model().objects.filter(username=args.username).exists():
+        raise CliError(f"пользователь «{args.username}» не найден")
+    removed = unlock(args.username, actor_label="otklik unlock")
+    if removed:
+        print(f"Блокировка входа для «{args.username}» снята (записей о неудачных попытках: {removed}).")
+    else:
+        print(f"Вход для «{args.username}» не был заблокирован; неудачных попыток не было.")
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     _django()
     from otklik.intake.imports.cli import cmd_import as run_import
@@ -479,6 +495,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dry-run", action="store_true", help="только посчитать, ничего не удалять")
     p.set_defaults(func=cmd_purge)
+    p = sub.add_parser(
+        "unlock",
+        help="снять блокировку входа",
+        description="Снять блокировку входа после неудачных попыток (со всех адресов) и забыть эти попытки.",
+    )
+    p.add_argument("username", help="имя пользователя")
+    p.set_defaults(func=cmd_unlock)
     p = sub.add_parser(
         "createadmin", help="создать администратора", description="Создать суперпользователя системы."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "otklik.core",
@@ -53,20 +58,26 @@ INSTALLED_APPS = [
     "otklik.nlp",
     "otklik.analytics",
     "otklik.problems",
+    "otklik.accounts",
     "otklik.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "otklik.web.middleware.MunicipalityTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "otklik.accounts.middleware.RequireSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lock-out noticed during the request into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "otklik.urls"
@@ -124,6 +135,31 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(os.environ.get("OTKLIK_SESSION_SECONDS", 8 * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Lock-out after repeated failed logins (django-axes, kept in the database so that every server process
+# and worker sees the same count): OTKLIK_LOGIN_FAILURES wrong passwords or codes for one user name from
+# one address lock that pair for OTKLIK_LOCKOUT_MINUTES. `otklik unlock USERNAME` lifts it earlier.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+OTKLIK_LOGIN_FAILURES = int(os.environ.get("OTKLIK_LOGIN_FAILURES", "5"))
+OTKLIK_LOCKOUT_MINUTES = int(os.environ.get("OTKLIK_LOCKOUT_MINUTES", "30"))
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = OTKLIK_LOGIN_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=OTKLIK_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lock lasts the announced time; attempts made meanwhile do not prolong it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "otklik.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "otklik.intake.webform.services.client_ip"
+AXES_VERBOSE = False
+
+# Optional second factor (TOTP, django-otp); OTKLIK_REQUIRE_2FA_FOR_ADMINS makes it compulsory for staff.
+OTKLIK_REQUIRE_2FA_FOR_ADMINS = env_bool("OTKLIK_REQUIRE_2FA_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = "Отклик"
+
 HTTPS = env_bool("OTKLIK_HTTPS", False)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -132,7 +168,27 @@ SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only — no inline
+# scripts, no inline styles, no CDN; data: images for the QR code of the second factor.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский")]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 
 from otklik.api.api import api
@@ -7,6 +8,8 @@ from otklik.intake.open311 import views as open311_views
 admin.site.site_header = "Отклик — администрирование"
 admin.site.site_title = "Отклик"
 admin.site.index_title = "Справочники и настройки"
+# One way in: the admin's own login form would bypass the lock-out page and the second factor.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,6 +19,7 @@ urlpatterns = [
     path("dashboard/", include("otklik.analytics.urls")),
     path("review/", include("otklik.quality.review_urls")),
     path("audit/", include("otklik.audit.urls")),
+    path("account/", include("otklik.accounts.urls")),
     path("rate/", include("otklik.quality.urls")),
     path("appeals/", include("otklik.intake.fz59.urls")),
     path("imports/", include("otklik.intake.imports.urls")),

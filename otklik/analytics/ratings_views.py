@@ -395,6 +395,8 @@ NUMBER_FORMATS = {"count": "0", "rate": "0.00", "share": "0.0%", "days": "0.0", 
 def _sheet(ws: Any, comparison: Comparison, rows: list[RatingRow], query: Query, *, previous: bool) -> None:
     from openpyxl.styles import Alignment, Font
 
+    from otklik.core.exports import safe_cell
+
     table = comparison.previous if previous else comparison.current
     bold = Font(bold=True)
     muni = query.shown_municipality.name if query.shown_municipality else "все муниципальные образования"
@@ -413,7 +415,7 @@ def _sheet(ws: Any, comparison: Comparison, rows: list[RatingRow], query: Query,
     ws.append([f"Рейтинг: {ratings.GROUPINGS[query.group_by]}"])
     ws["A1"].font = Font(bold=True, size=14)
     for label, value in header:
-        ws.append([label, value])
+        ws.append([label, safe_cell(value)])
         ws.cell(row=ws.max_row, column=1).font = bold
     ws.append([])
     heads = ["Наименование"]
@@ -430,9 +432,9 @@ def _sheet(ws: Any, comparison: Comparison, rows: list[RatingRow], query: Query,
     first_figure = 3 if query.region else 2
 
     def put(row: RatingRow, label: str) -> None:
-        values: list[Any] = [label]
+        values: list[Any] = [safe_cell(label)]
         if query.region:
-            values.append(row.municipality_name)
+            values.append(safe_cell(row.municipality_name))
         values += [row.value(f.key) for f in FIGURES]
         if not previous:
             values += [

@@ -34,6 +34,7 @@ from otklik.cases.selectors import (
     visible_cases,
 )
 from otklik.cases.services import CONFLICT_MESSAGE, CaseActionError, ConflictError
+from otklik.cases.uploads import download_response
 from otklik.nlp.services import masked_text
 from otklik.org.selectors import can_see_personal_data, topic_choices
 from otklik.territory.selectors import place_choices
@@ -337,4 +338,4 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404("Файл не найден в хранилище.") from None
-    return FileResponse(handle, as_attachment=True, filename=item.name or None)
+    return download_response(handle, item.name)

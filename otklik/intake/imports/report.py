@@ -7,23 +7,15 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from otklik.core.exports import safe_cell
 from otklik.intake.models import ImportBatch
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """A cell value that a spreadsheet will show as text, never run as a formula (CSV/XLSX injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def rejections_xlsx(batch: ImportBatch) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Отклонённые строки"
-    ws.append(["Импорт", batch.pk, "Файл", batch.file_name, "Канал", batch.channel])
+    ws.append(["Импорт", batch.pk, "Файл", safe_cell(batch.file_name), "Канал", batch.channel])
     ws.append(
         [
             "Создано",

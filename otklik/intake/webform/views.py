@@ -6,11 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from otklik.cases.uploads import download_response
 from otklik.intake.webform.forms import CONSENT_TEXT, ResidentForm
 from otklik.intake.webform.selectors import PublicView, mask_email, municipality_for, tracked_case
 from otklik.intake.webform.services import RateLimited, client_ip, submit, tracking_url
@@ -156,4 +157,4 @@ def answer_file(request: HttpRequest, token: str, attachment_pk: int) -> HttpRes
         handle = item.file.open("rb")
     except FileNotFoundError:
         return _not_found(request)
-    return FileResponse(handle, as_attachment=True, filename=item.name or None)
+    return download_response(handle, item.name)

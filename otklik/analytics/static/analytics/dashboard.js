@@ -8,9 +8,10 @@
       var values = data.areas.map(function (a) { return a.value; });
       var map = echarts.init(mapEl);
       map.setOption({
-        tooltip: { trigger: "item", formatter: function (p) {
+        // Tooltips are drawn on the canvas (richText): no HTML from names, no inline styles under the CSP.
+        tooltip: { trigger: "item", renderMode: "richText", formatter: function (p) {
           var a = data.areas.find(function (x) { return x.name === p.name; });
-          return p.name + "<br>" + (a ? a.count + " обращ., " + a.value + " на 1 000" : "нет данных");
+          return p.name + "\n" + (a ? a.count + " обращ., " + a.value + " на 1 000" : "нет данных");
         } },
         visualMap: { min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: "left", bottom: 0,
                      text: ["больше", "меньше"], inRange: { color: ["#fff5eb", "#fd8d3c", "#a63603"] } },
@@ -28,7 +29,7 @@
     if (trendEl) {
       var trend = echarts.init(trendEl);
       trend.setOption({
-        tooltip: { trigger: "axis" }, grid: { left: 40, right: 10, top: 20, bottom: 30 },
+        tooltip: { trigger: "axis", renderMode: "richText" }, grid: { left: 40, right: 10, top: 20, bottom: 30 },
         xAxis: { type: "category", data: data.trend.map(function (t) { return t[0]; }) },
         yAxis: { type: "value", minInterval: 1 },
         series: [{ type: "bar", data: data.trend.map(function (t) { return t[1]; }), itemStyle: { color: "#0b4f8a" } }]

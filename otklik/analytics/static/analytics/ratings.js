@@ -9,7 +9,7 @@
     var chart = echarts.init(el);
     var pct = function (v) { return v === null || v === undefined ? "—" : v + " %"; };
     chart.setOption({
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v; } },
+      tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v; } },
       legend: { top: 0, data: ["Поступило", "В срок, %", "Довольны, %"] },
       grid: { left: 44, right: 48, top: 48, bottom: 28 },
       xAxis: { type: "category", data: data.months },

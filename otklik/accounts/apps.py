@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "otklik.accounts"
+    verbose_name = "Учётные записи и вход"
