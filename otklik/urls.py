@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", include("otklik.notifications.urls")),
     path("cases/", include("otklik.cases.urls")),
     path("dashboard/", include("otklik.analytics.urls")),
+    path("problems/", include("otklik.problems.urls")),
     path("review/", include("otklik.quality.review_urls")),
     path("audit/", include("otklik.audit.urls")),
     path("account/", include("otklik.accounts.urls")),
@@ -25,6 +26,9 @@ urlpatterns = [
     path("imports/", include("otklik.intake.imports.urls")),
     path("open311/v2/", include("otklik.intake.open311.urls")),
     re_path(r"^open311/discovery\.(?P<fmt>json|xml)$", open311_views.discovery, name="open311_discovery"),
+    path("participation/", include("otklik.participation.urls")),
+    path("publications/", include("otklik.publications.urls")),
+    path("", include("otklik.participation.public_urls")),
     path("", include("otklik.intake.webform.urls")),
     path("", include("otklik.web.urls")),
 ]

@@ -50,3 +50,24 @@ def send_author_letters_task() -> dict[str, int]:
     from otklik.quality.delivery import send_pending_letters
 
     return send_pending_letters()
+
+
+@task()
+def propose_problems_task() -> dict[str, int]:
+    from otklik.problems.services import propose_everywhere
+
+    return propose_everywhere()
+
+
+@task()
+def attach_problem_cases_task() -> dict[str, int]:
+    from otklik.problems.services import attach_matching_cases
+
+    return attach_matching_cases()
+
+
+@task()
+def escalate_measures_task() -> dict[str, int]:
+    from otklik.problems.watch import escalate_measures
+
+    return escalate_measures()

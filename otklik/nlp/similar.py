@@ -151,6 +151,7 @@ class ProblemSpace:
         self, background: list[str], *, char_weight: float = 0.5, ignore: frozenset[str] = frozenset()
     ) -> None:
         self.ignore = ignore
+        self._prepared: dict[str, str] = {}
         docs = [self._prepare(t) for t in background] or [""]
         self.char_weight = min(max(char_weight, 0.0), 1.0)
         self.words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
@@ -163,9 +164,12 @@ class ProblemSpace:
             self.empty = True
 
     def _prepare(self, text: str) -> str:
-        if not self.ignore:
-            return lemma_string(text)
-        return " ".join(w for w in lemmas(text) if w not in self.ignore)
+        """The text's lemmas without the ignored ones (remembered: the background holds the same texts)."""
+        found = self._prepared.get(text)
+        if found is None:
+            found = " ".join(w for w in lemmas(text) if w not in self.ignore)
+            self._prepared[text] = found
+        return found
 
     def vectors(self, texts: list[str]) -> csr_matrix:
         if self.empty or not texts:

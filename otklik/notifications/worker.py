@@ -22,8 +22,11 @@ log = logging.getLogger("otklik.worker")
 def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     """Enqueue each periodic job whose current slot has not been claimed by any worker yet."""
     from otklik.cases.tasks import (
+        attach_problem_cases_task,
         daily_digest_task,
+        escalate_measures_task,
         poll_mailbox_task,
+        propose_problems_task,
         remind_surveys_task,
         send_author_letters_task,
         send_emails_task,
@@ -54,6 +57,17 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     if claim_slot("send_author_letters", slot_of(now, min(interval, 60))):
         send_author_letters_task.enqueue()
         queued.append("send_author_letters")
+    # Recurring problems: new messages join confirmed problems, overdue measures are escalated, and every
+    # morning (with the digest) the search for candidate problems runs.
+    if claim_slot("attach_problem_cases", slot_of(now, interval)):
+        attach_problem_cases_task.enqueue()
+        queued.append("attach_problem_cases")
+    if claim_slot("escalate_measures", slot_of(now, interval)):
+        escalate_measures_task.enqueue()
+        queued.append("escalate_measures")
+    if local.hour >= settings.OTKLIK_DIGEST_HOUR and claim_slot("propose_problems", local.date().isoformat()):
+        propose_problems_task.enqueue()
+        queued.append("propose_problems")
     # E-mail goes out after the jobs that create notifications (same batch, queue order).
     if claim_slot("send_emails", slot_of(now, min(interval, 60))):
         send_emails_task.enqueue()

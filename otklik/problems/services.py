@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
@@ -72,14 +73,35 @@ def _case_ids(problem: Problem) -> list[int]:
     return sorted(ProblemCase.objects.filter(problem=problem).values_list("case_id", flat=True))
 
 
-def signature_of(texts: list[str], size: int = SIGNATURE_SIZE) -> list[list[Any]]:
+@lru_cache(maxsize=20_000)
+def _lemmas(text: str) -> tuple[str, ...]:
+    return tuple(lemmas(text))
+
+
+#: Words of a letter's form rather than of its subject: left out of a problem's key words.
+LETTER_WORDS = frozenset(
+    {
+        *("уважаемый", "здравствовать", "добрый", "просить", "просьба", "прошу", "спасибо", "благодарить"),
+        *("администрация", "глава", "мцу", "адрес", "житель", "жительница", "вопрос", "ответ", "обращение"),
+        *("сообщение", "далее", "поступать", "принять", "мера", "решить", "проблема", "год", "месяц"),
+        *("неделя", "день", "сегодня", "вчера", "уже", "снова", "опять", "весь", "каждый", "который"),
+        *("населить", "пункт", "город", "поселение", "район", "дом"),
+    }
+)
+
+
+def signature_of(
+    texts: list[str], size: int = SIGNATURE_SIZE, ignore: frozenset[str] = frozenset()
+) -> list[list[Any]]:
     """The problem's key lemmas: those found in the most of its messages, with the share of messages
-    that have each ([[lemma, share], …], most frequent first; words shorter than 3 letters are left out)."""
+    that have each ([[lemma, share], …], most frequent first). Words shorter than 3 letters, words of a
+    letter's form (LETTER_WORDS) and `ignore` (the names of the places) are left out."""
     if not texts:
         return []
+    skip = LETTER_WORDS | ignore
     df: Counter[str] = Counter()
     for text in texts:
-        df.update({w for w in lemmas(text) if len(w) >= 3})
+        df.update({w for w in _lemmas(text) if len(w) >= 3 and w not in skip})
     top = sorted(df.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
     return [[word, round(n / len(texts), 2)] for word, n in top]
 
@@ -90,7 +112,7 @@ def refresh_signature(problem: Problem) -> None:
         .order_by("-received_at")
         .values_list("text", flat=True)[:MEMBERS_COMPARED]
     )
-    problem.signature = signature_of(texts)
+    problem.signature = signature_of(texts, ignore=place_words(problem.municipality))
     Problem.objects.filter(pk=problem.pk).update(signature=problem.signature, updated_at=timezone.now())
 
 
@@ -260,6 +282,14 @@ def propose_candidates(
             continue
         result.created.append(_create_candidate(municipality, group, now))
     return result
+
+
+def propose_everywhere(now: datetime | None = None) -> dict[str, int]:
+    """The periodic job: `propose_candidates` for every municipality."""
+    totals: Counter[str] = Counter()
+    for municipality in Municipality.objects.order_by("pk"):
+        totals.update(propose_candidates(municipality, now=now).as_dict())
+    return dict(totals)
 
 
 def _create_candidate(municipality: Municipality, group: list[Case], now: datetime) -> Problem:

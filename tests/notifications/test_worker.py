@@ -25,6 +25,9 @@ def test_each_job_is_queued_once_per_slot(settings):
         "send_surveys",
         "remind_surveys",
         "send_author_letters",
+        "attach_problem_cases",
+        "escalate_measures",
+        "propose_problems",
         "send_emails",
     }
     assert enqueue_due_jobs(now) == []  # a second worker in the same slot queues nothing
