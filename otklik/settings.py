@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "otklik.nlp",
     "otklik.analytics",
     "otklik.problems",
+    "otklik.participation",
+    "otklik.publications",
     "otklik.accounts",
     "otklik.web",
 ]
@@ -263,6 +265,26 @@ OTKLIK_WEBFORM_PER_DAY = int(os.environ.get("OTKLIK_WEBFORM_PER_DAY", "20"))
 OTKLIK_TRUSTED_PROXIES = int(
     os.environ.get("OTKLIK_TRUSTED_PROXIES", "1" if env_bool("OTKLIK_TRUSTED_PROXY", False) else "0")
 )
+#: Largest export file `otklik import` and the page «Импорт» accept, MB.
+OTKLIK_IMPORT_MAX_MB = int(os.environ.get("OTKLIK_IMPORT_MAX_MB", "25"))
 OTKLIK_TOPIC_THRESHOLD = float(os.environ.get("OTKLIK_TOPIC_THRESHOLD", "0.5"))
 OTKLIK_OPEN311_PUBLIC_CHANNELS = os.environ.get("OTKLIK_OPEN311_PUBLIC_CHANNELS", "open311")
 OTKLIK_DEFAULT_MUNICIPALITY = os.environ.get("OTKLIK_MUNICIPALITY", "kotelnikovo")
+
+# Polls, votes and public discussions (docs/participation.md).
+#: The SMS gateway for one-time codes: a class path; "" turns codes by SMS off (e-mail only).
+OTKLIK_SMS_BACKEND = os.environ.get("OTKLIK_SMS_BACKEND", "otklik.participation.sms.FileSmsBackend")
+OTKLIK_SMS_DIR = os.environ.get("OTKLIK_SMS_DIR", str(VAR_DIR / "sms"))
+#: The key of the residents' contact hashes (one vote per resident); SECRET_KEY when empty.
+OTKLIK_PARTICIPATION_KEY = os.environ.get("OTKLIK_PARTICIPATION_KEY", "")
+OTKLIK_CODE_PER_HOUR = int(os.environ.get("OTKLIK_CODE_PER_HOUR", "10"))
+OTKLIK_VOTE_PER_HOUR = int(os.environ.get("OTKLIK_VOTE_PER_HOUR", "30"))
+OTKLIK_COMMENT_PER_HOUR = int(os.environ.get("OTKLIK_COMMENT_PER_HOUR", "10"))
+# Publications on the administration's official pages (docs/participation.md, «Публикации»).
+OTKLIK_PUBLICATION_SENDER = os.environ.get(
+    "OTKLIK_PUBLICATION_SENDER", "otklik.publications.senders.FileSender"
+)
+OTKLIK_PUBLICATION_DIR = os.environ.get("OTKLIK_PUBLICATION_DIR", str(VAR_DIR / "publications"))
+OTKLIK_PUBLICATION_WEBHOOK_URL = os.environ.get("OTKLIK_PUBLICATION_WEBHOOK_URL", "")
+OTKLIK_PUBLICATION_WEBHOOK_TOKEN = os.environ.get("OTKLIK_PUBLICATION_WEBHOOK_TOKEN", "")
+OTKLIK_PUBLICATION_WEBHOOK_TIMEOUT = int(os.environ.get("OTKLIK_PUBLICATION_WEBHOOK_TIMEOUT", "15"))

@@ -71,3 +71,17 @@ def escalate_measures_task() -> dict[str, int]:
     from otklik.problems.watch import escalate_measures
 
     return escalate_measures()
+
+
+@task()
+def close_participation_task() -> dict[str, int]:
+    from otklik.participation.services import close_expired
+
+    return close_expired()
+
+
+@task()
+def publish_posts_task() -> dict[str, int]:
+    from otklik.publications.services import publish_due
+
+    return publish_due()

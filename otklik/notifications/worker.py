@@ -23,10 +23,12 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     """Enqueue each periodic job whose current slot has not been claimed by any worker yet."""
     from otklik.cases.tasks import (
         attach_problem_cases_task,
+        close_participation_task,
         daily_digest_task,
         escalate_measures_task,
         poll_mailbox_task,
         propose_problems_task,
+        publish_posts_task,
         remind_surveys_task,
         send_author_letters_task,
         send_emails_task,
@@ -68,6 +70,14 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     if local.hour >= settings.OTKLIK_DIGEST_HOUR and claim_slot("propose_problems", local.date().isoformat()):
         propose_problems_task.enqueue()
         queued.append("propose_problems")
+    # Participation: polls and discussions whose period has ended are closed; approved posts whose time
+    # has come go out through the publication sender.
+    if claim_slot("close_participation", slot_of(now, interval)):
+        close_participation_task.enqueue()
+        queued.append("close_participation")
+    if claim_slot("publish_posts", slot_of(now, min(interval, 60))):
+        publish_posts_task.enqueue()
+        queued.append("publish_posts")
     # E-mail goes out after the jobs that create notifications (same batch, queue order).
     if claim_slot("send_emails", slot_of(now, min(interval, 60))):
         send_emails_task.enqueue()

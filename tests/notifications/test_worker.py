@@ -28,6 +28,8 @@ def test_each_job_is_queued_once_per_slot(settings):
         "attach_problem_cases",
         "escalate_measures",
         "propose_problems",
+        "close_participation",
+        "publish_posts",
         "send_emails",
     }
     assert enqueue_due_jobs(now) == []  # a second worker in the same slot queues nothing
