@@ -230,7 +230,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO")},
-    "loggers": {"pymorphy3": {"level": "WARNING"}, "pymorphy2": {"level": "WARNING"}},
+    "loggers": {
+        "pymorphy3": {"level": "WARNING"},
+        "pymorphy2": {"level": "WARNING"},
+        # Failed logins and lock-outs are warnings; every successful login would be noise.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Background work: the Django tasks API with its database backend; `otklik worker` runs the queue and the

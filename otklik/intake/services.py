@@ -58,6 +58,18 @@ class IntakeError(ValueError):
     """An item that cannot be taken in; the message is for people, in Russian."""
 
 
+def _storable_json(value: Any) -> Any:
+    """The raw payload as it came, less NUL characters and lone surrogates, which PostgreSQL's jsonb
+    refuses (one such character would fail the whole batch there)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_storable_json(str(k)): _storable_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable_json(v) for v in value]
+    return value
+
+
 @dataclass
 class IntakeItem:
     """What a channel received, in plain fields. Only `text` and `received_at` are required."""
@@ -108,6 +120,7 @@ class IntakeItem:
         ):
             setattr(self, name, normalise_line(getattr(self, name)))
         self.answer_text = normalise_text(self.answer_text)
+        self.raw = _storable_json(self.raw)
         self.kind = self.kind or KIND_BY_CHANNEL.get(self.channel, "message")
         if self.external_id is not None:
             self.external_id = normalise_line(self.external_id) or None

@@ -11,11 +11,33 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-#: Files larger than this are refused before parsing (a district's quarterly export is a few MB).
+#: The upper bound of the files other readers of exports take (OTKLIK_IMPORT_MAX_MB: max_file_bytes()).
 MAX_FILE_BYTES = 200 * 1024 * 1024
-#: An XLSX whose unpacked size is this many times its packed size is treated as a zip bomb.
+#: An XLSX whose unpacked size is this many times its packed size is treated as a zip bomb (ordinary
+#: spreadsheets pack 5–15 times); whatever the ratio, more than this unpacked is refused too.
 MAX_XLSX_RATIO = 100
-MAX_XLSX_UNPACKED = 1024 * 1024 * 1024
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024
+MAX_XLSX_MEMBERS = 10_000
+#: Columns read from an XLSX row: a stray cell in column XFD must not make every row 16 384 cells wide.
+MAX_COLUMNS = 200
+#: How many columns past the last header are still read (to report values outside the columns).
+EXTRA_COLUMNS = 20
+
+
+def max_file_bytes() -> int:
+    """Files larger than this are refused before parsing: OTKLIK_IMPORT_MAX_MB (a district's quarterly
+    export is a few MB)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "OTKLIK_IMPORT_MAX_MB", 25)) * 1024 * 1024
+
+
+def too_large_message(size: int) -> str:
+    limit = max_file_bytes() // (1024 * 1024)
+    return (
+        f"Файл больше {limit} МБ ({size / (1024 * 1024):.1f} МБ): разделите выгрузку на части "
+        f"(предел задаёт администратор настройкой OTKLIK_IMPORT_MAX_MB)."
+    )
 
 
 class FileError(ValueError):
@@ -82,12 +104,19 @@ def read_csv(data: bytes) -> Table:
 
 
 def _check_xlsx(data: bytes) -> None:
+    """Refuse a zip bomb by the sizes the archive declares, before anything is unpacked (a member
+    cannot unpack to more than it declares: zipfile stops there)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
+            members = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise FileError("Файл XLSX повреждён или это не XLSX.") from exc
-    if unpacked > MAX_XLSX_UNPACKED or unpacked > MAX_XLSX_RATIO * max(len(data), 1):
+    unpacked = sum(info.file_size for info in members)
+    if (
+        len(members) > MAX_XLSX_MEMBERS
+        or unpacked > MAX_XLSX_UNPACKED
+        or unpacked > MAX_XLSX_RATIO * max(len(data), 1)
+    ):
         raise FileError("Файл XLSX подозрительно сильно сжат (возможна «zip-бомба»): импорт отклонён.")
 
 
@@ -99,14 +128,31 @@ def read_xlsx(data: bytes) -> Table:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of errors for broken files
         raise FileError(f"Файл XLSX не читается: {exc}") from exc
+    if not workbook.worksheets:
+        raise FileError("В файле XLSX нет ни одного листа.")
     sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
     try:
-        headers = ["" if v is None else str(v).strip() for v in next(iterator)]
+        first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True))
     except StopIteration:
-        raise FileError("Файл пустой: нет строки заголовков.") from None
+        first = ()
+    except Exception as exc:  # a broken sheet inside a valid archive
+        raise FileError(f"Файл XLSX не читается: {exc}") from exc
+    headers = ["" if v is None else str(v).strip() for v in first]
     while headers and not headers[-1]:
         headers.pop()
+    if not headers:
+        raise FileError("Файл пустой: нет строки заголовков.")
+    width = min(len(headers) + EXTRA_COLUMNS, MAX_COLUMNS)
+    notes = []
+    declared = sheet.max_column  # from the sheet's own <dimension>, may be absent
+    if isinstance(declared, int) and declared > width:
+        from openpyxl.utils import get_column_letter
+
+        notes.append(
+            f"лист размечен до колонки {get_column_letter(declared)}: значения правее колонки "
+            f"{get_column_letter(width)} не читаются"
+        )
+    iterator = sheet.iter_rows(min_row=2, max_col=width, values_only=True)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         for number, values in enumerate(iterator, start=2):
@@ -118,7 +164,7 @@ def read_xlsx(data: bytes) -> Table:
             yield number, [_cell(v) for v in cells]
         workbook.close()
 
-    return Table(headers, rows(), "xlsx")
+    return Table(headers, rows(), "xlsx", notes)
 
 
 def _cell(value: Any) -> Any:
@@ -133,8 +179,8 @@ def _cell(value: Any) -> Any:
 
 def read_table(path: Path) -> Table:
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise FileError(f"Файл больше {MAX_FILE_BYTES // (1024 * 1024)} МБ: разделите выгрузку на части.")
+    if size > max_file_bytes():
+        raise FileError(too_large_message(size))
     data = path.read_bytes()
     if data[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_xlsx(data)

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from otklik.intake.imports.reader import max_file_bytes, too_large_message
 from otklik.intake.imports.report import rejections_xlsx
 from otklik.intake.imports.services import ImportFileError, import_file
 from otklik.intake.models import ImportBatch
@@ -22,7 +23,6 @@ from otklik.org.models import Role
 from otklik.org.selectors import role_assignments
 
 IMPORT_ROLES = {Role.HEAD, Role.CURATOR, Role.POS_OFFICER, Role.INCIDENT_OFFICER}
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 def can_import(user: Any) -> bool:
@@ -58,10 +58,8 @@ class UploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(
-                "Файл больше 50 МБ: разделите выгрузку на части или используйте команду otklik import."
-            )
+        if upload.size > max_file_bytes():
+            raise forms.ValidationError(too_large_message(upload.size))
         if Path(upload.name).suffix.lower() not in (".xlsx", ".csv", ".txt"):
             raise forms.ValidationError("Нужен файл XLSX или CSV.")
         return upload
