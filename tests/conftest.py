@@ -17,6 +17,35 @@ def municipality(db):
 
 
 @pytest.fixture
+def fresh_env(tmp_path):
+    """An environment whose DATABASE_URL points at an empty database of the engine under test."""
+    import uuid
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["OTKLIK_VAR_DIR"] = str(tmp_path / "var")
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        env.pop("DATABASE_URL", None)
+        yield env
+        return
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    name = f"otklik_cli_{uuid.uuid4().hex[:10]}"
+    conninfo = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+    try:
+        yield env
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def screenshots_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

@@ -8,11 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 OTKLIK = str(Path(sys.executable).with_name("otklik"))
 SUBCOMMANDS = [["serve"], ["migrate"], ["demo"], ["demo", "load"], ["createadmin"]]
@@ -22,31 +20,6 @@ def run(
     *args: str, env: dict[str, str] | None = None, timeout: int = 300
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([OTKLIK, *args], capture_output=True, text=True, env=env, timeout=timeout)
-
-
-@pytest.fixture
-def fresh_env(tmp_path):
-    """An environment whose DATABASE_URL points at an empty database of the engine under test."""
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env["OTKLIK_VAR_DIR"] = str(tmp_path / "var")
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" not in engine:
-        env.pop("DATABASE_URL", None)
-        yield env
-        return
-    import psycopg
-
-    db = settings.DATABASES["default"]
-    name = f"otklik_cli_{uuid.uuid4().hex[:10]}"
-    conninfo = f"host={db['HOST']} port={db['PORT'] or 5432} user={db['USER']} dbname=postgres"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
-    try:
-        yield env
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_top_level_help_lists_the_subcommands():

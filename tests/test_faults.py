@@ -1,0 +1,178 @@
+"""Faults against real processes: an import killed mid-file and run again, and two operators answering
+the same case at the same moment (two processes, one database)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import sqlite3
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import OTKLIK, run
+
+PYTHON = str(Path(OTKLIK).with_name("python"))
+SETUP = (
+    "import django, os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'otklik.settings')\ndjango.setup()\n"
+)
+ROWS = 6000
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def django_snippet(env: dict[str, str], code: str, *, timeout: int = 120) -> str:
+    """Run Python code with the project set up against env's database; returns its stdout."""
+    prelude = SETUP
+    done = subprocess.run(
+        [PYTHON, "-c", prelude + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def count_cases(env: dict[str, str]) -> int:
+    url = env.get("DATABASE_URL")
+    if url:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            return conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+    path = Path(env["OTKLIK_VAR_DIR"]) / "otklik.sqlite3"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path, timeout=30) as conn:
+        try:
+            return conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+
+def pos_file(path: Path, rows: int) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(["ID", "Дата создания", "Категория", "Текст", "Населённый пункт"])
+        for i in range(rows):
+            writer.writerow(
+                [f"pos-{i}", "15.03.2026 10:00", "ЖКХ", f"Сообщение № {i}: не вывозят мусор у дома {i}.", ""]
+            )
+    return path
+
+
+def test_an_import_killed_mid_file_and_rerun_takes_every_row_exactly_once(fresh_env, tmp_path):
+    env = fresh_env
+    assert run("migrate", env=env).returncode == 0
+    django_snippet(
+        env,
+        """
+        from otklik.territory.models import Municipality
+        Municipality.objects.create(code="kill", name="Район", population=1000, region="Область")
+        """,
+    )
+    source = pos_file(tmp_path / "pos.csv", ROWS)
+    job = subprocess.Popen(
+        [OTKLIK, "import", "pos", str(source)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 240
+    while count_cases(env) == 0 and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.poll() is None, "the import finished before it could be killed: make the file larger"
+    job.send_signal(signal.SIGKILL)
+    job.wait(timeout=30)
+    taken = count_cases(env)
+    assert 0 < taken < ROWS  # whole batches only
+    assert taken % 500 == 0
+
+    again = run("import", "pos", str(source), env=env, timeout=600)
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout.strip().splitlines()[-1])
+    assert summary["created"] == ROWS - taken and summary["unchanged"] == taken and summary["rejected"] == 0
+    assert count_cases(env) == ROWS
+    distinct = django_snippet(
+        env,
+        """
+        from otklik.cases.models import Case
+        print(Case.objects.values("external_id").distinct().count())
+        """,
+    )
+    assert int(distinct) == ROWS
+
+
+RACER = """
+import sys, time
+from pathlib import Path
+from otklik.cases import services
+from otklik.cases.models import Case
+from otklik.org.models import User
+
+case = Case.objects.get(external_id="race")
+user = User.objects.get(username=sys.argv[1])
+version = case.version
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.005)
+try:
+    services.answer_case(case.pk, "Ответ по существу от " + user.username + ": фонарь заменён 12.05.2026.",
+                         actor=user, expected_version=version)
+    print("answered")
+except services.ConflictError as exc:
+    print("conflict:", exc)
+"""
+
+
+def test_two_operators_answering_at_once_end_with_one_answer_and_a_conflict(fresh_env, tmp_path):
+    env = fresh_env
+    assert run("migrate", env=env).returncode == 0
+    django_snippet(
+        env,
+        """
+        from django.utils import timezone
+        from otklik.cases.models import Case
+        from otklik.org.models import Role, RoleAssignment, User
+        from otklik.territory.models import Municipality
+        muni = Municipality.objects.create(code="race", name="Район", population=1000, region="Область")
+        for name in ("first", "second"):
+            user = User.objects.create_user(name, password="x-x-x-x-x-x-1")
+            RoleAssignment.objects.create(user=user, role=Role.HEAD, municipality=muni)
+        Case.objects.create(municipality=muni, kind="message", channel="pos", external_id="race",
+                            text="Не горит фонарь.", status="in_progress", received_at=timezone.now())
+        """,
+    )
+    go = tmp_path / "go"
+    code = SETUP + RACER
+    racers = [
+        subprocess.Popen(
+            [PYTHON, "-c", code, name, str(go)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("first", "second")
+    ]
+    time.sleep(3)  # both have read the case and wait at the line
+    go.touch()
+    outputs = [r.communicate(timeout=120) for r in racers]
+    for r, (_out, err) in zip(racers, outputs, strict=True):
+        assert r.returncode == 0, err
+    results = sorted(out.strip().split(":")[0] for out, _ in outputs)
+    assert results == ["answered", "conflict"], outputs
+    conflict = next(out for out, _ in outputs if out.startswith("conflict"))
+    assert "другой пользователь" in conflict
+    answers = django_snippet(
+        env,
+        """
+        from otklik.cases.models import Answer, Case
+        case = Case.objects.get(external_id="race")
+        print(Answer.objects.filter(case=case).count(), case.status, case.version)
+        """,
+    )
+    assert answers.split() == ["1", "answered", "2"]
