@@ -456,6 +456,10 @@ class SlowProblem:
     def share(self) -> float | None:
         return rules.share_or_none(self.slow, self.answered)
 
+    @property
+    def status_label(self) -> str:
+        return rules.PROBLEM_LABELS.get(self.status, self.status)
+
 
 @dataclass
 class Accelerated:

@@ -266,7 +266,7 @@ def make_case(
     )
 
 
-def seed(muni: Municipality | None = None) -> Seeded:
+def seed(muni: Municipality | None = None, now: datetime = NOW) -> Seeded:
     muni = muni or MunicipalityFactory(code="kotelnikovo-test", name="Котельниковский муниципальный район")
     localities = {}
     for i, (key, (settlement, locality, kind)) in enumerate(PLACES.items()):
@@ -277,18 +277,23 @@ def seed(muni: Municipality | None = None) -> Seeded:
             centre={"type": "Point", "coordinates": [43.0 + 0.1 * i, 47.6 + 0.05 * (i % 3)]},
         )
         localities[key] = LocalityFactory(settlement=s, name=locality, kind=kind)
+    blocks = {}
     for code in ("waste", "roads", "energy", "housing"):
-        BlockFactory(municipality=muni, code=f"block-{code}", name=f"Блок {code}").topics.add(
-            Topic.objects.get(code=code)
-        )
+        blocks[code] = BlockFactory(municipality=muni, code=f"block-{code}", name=f"Блок {code}")
+        blocks[code].topics.add(Topic.objects.get(code=code))
+
+    def case(place: str, subtopic: str, days: int, text: str) -> Case:
+        block = blocks.get(subtopic.split(".")[0])  # routed to the topic's block, as registration does
+        return make_case(muni, localities[place], subtopic, days, text, now=now, block=block)
+
     data = Seeded(muni, localities)
     for label, (place, subtopic, items) in GROUPS.items():
-        data.groups[label] = [make_case(muni, localities[place], subtopic, d, t) for d, t in items]
+        data.groups[label] = [case(place, subtopic, d, t) for d, t in items]
     for target, rows in (
         (data.hard_negatives, HARD_NEGATIVES),
         (data.decoys, DECOYS),
         (data.old, OLD),
         (data.noise, NOISE),
     ):
-        target.extend(make_case(muni, localities[p], s, d, t) for p, s, d, t in rows)
+        target.extend(case(p, s, d, t) for p, s, d, t in rows)
     return data

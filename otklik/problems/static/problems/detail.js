@@ -7,13 +7,22 @@
     done: { color: "#1f6b33", type: "solid", width: 2 },
     resolved: { color: "#0b4f8a", type: "solid", width: 3 }
   };
+  var WEIGHT = { start: 0, due: 1, done: 2, resolved: 3 };
+  // Marks of the same week share one line: its label lists them, its style is the weightiest kind's.
   function markLines(data, withLabels) {
+    var byWeek = {};
+    data.marks.forEach(function (m) {
+      var line = byWeek[m.week] || (byWeek[m.week] = { labels: [], kind: m.kind });
+      line.labels.push(m.label);
+      if (WEIGHT[m.kind] > WEIGHT[line.kind]) { line.kind = m.kind; }
+    });
     return {
       symbol: ["none", "none"],
       silent: false,
       label: { show: withLabels, position: "insideEndTop", formatter: "{b}", fontSize: 10, color: "#1b1f24" },
-      data: data.marks.map(function (m) {
-        return { name: m.label, xAxis: data.weeks[m.week], lineStyle: STYLES[m.kind] || STYLES.start };
+      data: Object.keys(byWeek).map(function (week) {
+        var line = byWeek[week];
+        return { name: line.labels.join("; "), xAxis: data.weeks[week], lineStyle: STYLES[line.kind] || STYLES.start };
       })
     };
   }
@@ -23,12 +32,15 @@
     if (!el || !source || typeof echarts === "undefined") { return; }
     var data = JSON.parse(source.textContent);
     var chart = echarts.init(el);
+    var narrow = el.clientWidth < 560;  // the legend takes two lines on a phone
     var none = function (v) { return v === null || v === undefined ? "—" : v; };
     chart.setOption({
       tooltip: { trigger: "axis", valueFormatter: none },
       axisPointer: { link: [{ xAxisIndex: "all" }] },
-      legend: { top: 0, data: ["Сообщений в неделю", "Медиана дней до ответа", "Довольны, %"] },
-      grid: [{ left: 46, right: 46, top: 34, height: "44%" }, { left: 46, right: 46, top: "64%", bottom: 28 }],
+      legend: { top: 0, itemGap: narrow ? 6 : 10, textStyle: { fontSize: narrow ? 11 : 12 },
+                data: ["Сообщений в неделю", "Медиана дней до ответа", "Довольны, %"] },
+      grid: [{ left: 46, right: 46, top: narrow ? 62 : 34, height: narrow ? "38%" : "44%" },
+             { left: 46, right: 46, top: "64%", bottom: 28 }],
       xAxis: [
         { type: "category", data: data.weeks, gridIndex: 0, axisLabel: { show: false } },
         { type: "category", data: data.weeks, gridIndex: 1 }

@@ -17,11 +17,13 @@
         var a = byName[p.name];
         return p.name + "<br>" + (a ? "проблем в работе: " + a.value : "нет данных");
       } },
-      visualMap: { min: 0, max: Math.max.apply(null, values.concat([1])), calculable: false, left: "left", bottom: 0,
-                   text: ["больше", "меньше"], inRange: { color: ["#f4f6f8", "#fdae6b", "#a63603"] } },
-      series: [{ type: "map", map: "problems-area", roam: true,
+      visualMap: { min: 0, max: Math.max.apply(null, values.concat([1])), calculable: false, orient: "horizontal",
+                   left: "center", bottom: 0, itemWidth: 12, itemHeight: 120, text: ["больше", "меньше"],
+                   inRange: { color: ["#f4f6f8", "#fdae6b", "#a63603"] } },
+      series: [{ type: "map", map: "problems-area", roam: true, layoutCenter: ["50%", "44%"], layoutSize: "86%",
                  data: data.areas.map(function (a) { return { name: a.name, value: a.value }; }),
-                 label: { show: true, fontSize: 10, formatter: function (p) {
+                 label: { show: true, fontSize: 10, color: "#1b1f24", textBorderColor: "#fff", textBorderWidth: 2,
+                          formatter: function (p) {
                    var a = byName[p.name];
                    return p.name.replace(/ (сельское|городское) поселение$/, "") + (a && a.value ? " (" + a.value + ")" : "");
                  } },
