@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from otklik.core.exports import safe_cell
 from otklik.participation import selectors
 from otklik.participation.models import Comment, Discussion, Poll, Proposal
 from otklik.participation.selectors import PollResults
@@ -46,26 +47,33 @@ def results_workbook(results: PollResults) -> bytes:
         ("Участников с платформы (по идентификатору)", results.ballots_platform),
         ("Вид", "анонимный" if poll.is_anonymous else "именной"),
     ):
-        ws.append([label, value])
+        ws.append([label, safe_cell(value)])
         ws.cell(row=ws.max_row, column=1).font = bold
     ws.append([])
-    ws.append(["Участников по поселениям", "", "", "", *[c.name for c in results.columns]])
+    ws.append(["Участников по поселениям", "", "", "", *[safe_cell(c.name) for c in results.columns]])
     ws.cell(row=ws.max_row, column=1).font = bold
     ws.append(["", "", "", "", *results.ballots_by_settlement])
     for q in results.questions:
         ws.append([])
-        ws.append([f"{q.question.order}. {q.question.text}", q.question.get_kind_display()])
+        ws.append([safe_cell(f"{q.question.order}. {q.question.text}"), q.question.get_kind_display()])
         ws.cell(row=ws.max_row, column=1).font = bold
         if q.is_text:
             ws.append(["Свободных ответов", q.text_count])
             continue
-        head = ["Вариант", "Всего", "Доля", "На сайте", *[c.name for c in results.columns], "С платформы"]
+        head = [
+            "Вариант",
+            "Всего",
+            "Доля",
+            "На сайте",
+            *[safe_cell(c.name) for c in results.columns],
+            "С платформы",
+        ]
         ws.append(head)
         for cell in ws[ws.max_row]:
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for r in q.rows:
-            ws.append([r.label, r.total, r.share, r.site, *r.by_settlement, r.platform])
+            ws.append([safe_cell(r.label), r.total, r.share, r.site, *r.by_settlement, r.platform])
             ws.cell(row=ws.max_row, column=3).number_format = "0.0%"
         ws.append(["Итого", q.total, 1 if q.total else None, None])
         ws.cell(row=ws.max_row, column=1).font = bold

@@ -158,3 +158,14 @@ def slug_for(title: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
         slug = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
         n += 1
     return slug
+
+
+_SETTLEMENT_SUFFIXES = (" городское поселение", " сельское поселение", " территориальный отдел")
+
+
+def short_settlement(name: str) -> str:
+    """«Майоровское сельское поселение» → «Майоровское»: column heads and chart legends stay narrow."""
+    for suffix in _SETTLEMENT_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name

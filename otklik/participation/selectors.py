@@ -142,6 +142,10 @@ class Column:
     key: int | None  # settlement id; None: the settlement is not known
     name: str
 
+    @property
+    def short(self) -> str:
+        return rules.short_settlement(self.name)
+
 
 @dataclass
 class Row:
@@ -201,7 +205,7 @@ class PollResults:
     def chart(self) -> dict[str, Any]:
         """What the charts draw (json_script): per question the labels and totals, and by settlement."""
         return {
-            "settlements": [c.name for c in self.columns],
+            "settlements": [c.short for c in self.columns],
             "questions": [
                 {
                     "id": q.question.pk,

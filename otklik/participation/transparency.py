@@ -17,6 +17,7 @@ from django.utils import timezone
 from otklik.analytics import ratings
 from otklik.analytics.selectors import dashboard
 from otklik.org.models import Role, RoleAssignment
+from otklik.participation.rules import short_settlement
 from otklik.quality import metrics
 from otklik.territory.models import Municipality
 
@@ -53,6 +54,11 @@ def quarter_choices(today: date) -> list[tuple[str, str, date, date]]:
 @dataclass(frozen=True)
 class SettlementFigures:
     name: str
+
+    @property
+    def short(self) -> str:
+        return short_settlement(self.name)
+
     population: int | None
     received: int
     per_1000: float | None
@@ -78,11 +84,24 @@ class Transparency:
     rows: list[tuple[str, list[int], int]]  # settlement, counts by topic, total
     settlements: list[SettlementFigures]
 
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """The settlements of the topic table: (short name, full name)."""
+        return [(short_settlement(name), name) for name, _, _ in self.rows]
+
+    @property
+    def by_topic(self) -> list[tuple[str, list[int], int]]:
+        """The topic × settlement counts turned round: a row per topic, a column per settlement."""
+        return [
+            (topic, [counts[i] for _, counts, _ in self.rows], self.topic_totals[i])
+            for i, topic in enumerate(self.topics)
+        ]
+
     def chart(self) -> dict[str, Any]:
         return {
             "topics": self.topics,
             "topicTotals": self.topic_totals,
-            "settlements": [s.name for s in self.settlements],
+            "settlements": [s.short for s in self.settlements],
             "settlementCounts": [s.received for s in self.settlements],
             "perThousand": [
                 round(s.per_1000, 2) if s.per_1000 is not None else None for s in self.settlements

@@ -109,3 +109,18 @@ def test_a_readable_unique_slug(title, taken, slug):
 def test_a_long_title_gives_a_bounded_slug():
     slug = rules.slug_for("Очень длинное название " * 10, {rules.slug_for("Очень длинное название " * 10)})
     assert len(slug) <= rules.SLUG_MAX and slug.endswith("-2")
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("Майоровское сельское поселение", "Майоровское"),
+        ("Котельниковское городское поселение", "Котельниковское"),
+        ("Пимено-Чернянское сельское поселение", "Пимено-Чернянское"),
+        ("Нагавский территориальный отдел", "Нагавский"),
+        ("г. Котельниково", "г. Котельниково"),
+        ("сельское поселение", "сельское поселение"),
+    ],
+)
+def test_a_settlements_short_name(name, short):
+    assert rules.short_settlement(name) == short
