@@ -131,6 +131,30 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(label="Почему проблема снова в работе", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class _Listed(list[Any]):
+    """The rows of a queryset, read once, with the queryset itself."""
+
+    def __init__(self, queryset: Any) -> None:
+        super().__init__(queryset)
+        self.queryset = queryset
+
+
+class MeasureOptions:
+    """The staff and organisations a measure's form offers, read once for every form of a page."""
+
+    def __init__(self, municipality_id: int) -> None:
+        self.staff = _Listed(
+            User.objects.filter(
+                is_active=True, roles__municipality_id=municipality_id, roles__role__in=STAFF_ROLES
+            )
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
+        self.departments = _Listed(
+            Department.objects.filter(municipality_id=municipality_id, is_active=True).order_by("name")
+        )
+
+
 class MeasureForm(forms.Form):
     title = forms.CharField(label="Мероприятие", widget=forms.Textarea(attrs={"rows": 2}))
     responsible_position = forms.CharField(label="Должность ответственного", max_length=300, required=False)
@@ -154,18 +178,19 @@ class MeasureForm(forms.Form):
     start_on = forms.DateField(label="Срок начала", widget=DATE)
     due_on = forms.DateField(label="Срок исполнения", widget=DATE)
 
-    def __init__(self, *args: Any, municipality_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, municipality_id: int, options: MeasureOptions | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible_user"].queryset = (
-            User.objects.filter(
-                is_active=True, roles__municipality_id=municipality_id, roles__role__in=STAFF_ROLES
-            )
-            .distinct()
-            .order_by("last_name", "first_name", "username")
-        )
-        self.fields["department"].queryset = Department.objects.filter(
-            municipality_id=municipality_id, is_active=True
-        ).order_by("name")
+        options = options or MeasureOptions(municipality_id)
+        for name, items in (("responsible_user", options.staff), ("department", options.departments)):
+            field = self.fields[name]
+            field.queryset = items.queryset  # what validation accepts
+            # The page shows one form per measure: the options are read once, not once a form.
+            field.widget.choices = [
+                ("", field.empty_label),
+                *((o.pk, field.label_from_instance(o)) for o in items),
+            ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -119,8 +120,10 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 def propose(request: HttpRequest) -> HttpResponse:
     municipalities = _municipalities(request.user)
     municipality = _chosen(municipalities, request.POST.get("mo", ""))
-    if municipality is None or not can_decide_in(request.user, municipality.pk):
+    if municipality is None:
         raise Http404("Муниципальное образование не найдено.")
+    if not can_decide_in(request.user, municipality.pk):
+        raise PermissionDenied("Искать кандидатов может руководитель или куратор МЦУ.")
     result = services.propose_candidates(municipality)
     found = result.as_dict()
     messages.success(
@@ -152,11 +155,17 @@ def _case_rows(request: HttpRequest, problem: Problem) -> tuple[Any, list[dict[s
 
 
 def _measure_rows(
-    request: HttpRequest, problem: Problem, measures: list[Measure], bound: dict[str, forms.Form], can: bool
+    request: HttpRequest,
+    problem: Problem,
+    measures: list[Measure],
+    bound: dict[str, forms.Form],
+    can: bool,
+    options: pf.MeasureOptions | None,
 ) -> list[dict[str, Any]]:
     today = timezone.localdate(timezone=problem.municipality.tz)
     rows = []
     for m in measures:
+        m.problem = problem  # already loaded: the rights check reads its block
         edit_key, status_key = f"measure_edit_{m.pk}", f"measure_status_{m.pk}"
         initial = {
             "title": m.title,
@@ -168,20 +177,32 @@ def _measure_rows(
             "start_on": m.start_on,
             "due_on": m.due_on,
         }
+        can_update = can_update_measure(request.user, m)
         rows.append(
             {
                 "measure": m,
                 "overdue": m.is_open and m.due_on < today,
-                "can_update": can_update_measure(request.user, m),
+                "can_update": can_update,
                 "can_edit": can,
                 "edit_form": bound.get(edit_key)
-                or pf.MeasureForm(
-                    initial=initial, municipality_id=problem.municipality_id, prefix=f"m{m.pk}"
+                or (
+                    pf.MeasureForm(
+                        initial=initial,
+                        municipality_id=problem.municipality_id,
+                        options=options,
+                        prefix=f"m{m.pk}",
+                    )
+                    if can
+                    else None
                 ),
                 "status_form": bound.get(status_key)
-                or pf.MeasureStatusForm(
-                    initial={"status": m.status, "evidence": m.evidence, "completed_on": m.completed_on},
-                    prefix=f"s{m.pk}",
+                or (
+                    pf.MeasureStatusForm(
+                        initial={"status": m.status, "evidence": m.evidence, "completed_on": m.completed_on},
+                        prefix=f"s{m.pk}",
+                    )
+                    if can_update
+                    else None
                 ),
                 "open_form": "edit" if edit_key in bound else ("status" if status_key in bound else ""),
             }
@@ -202,7 +223,8 @@ def _page(
     merge_targets = selectors.merge_targets(user, problem) if can else []
     move_targets = selectors.move_targets(user, problem) if can else []
     effects = {e.measure.pk: e for e in effect.measures}
-    rows = _measure_rows(request, problem, measures, bound, can)
+    options = pf.MeasureOptions(problem.municipality_id) if can else None
+    rows = _measure_rows(request, problem, measures, bound, can, options)
     for row in rows:
         row["effect"] = effects.get(row["measure"].pk)
     chart = effect.chart()
@@ -231,7 +253,11 @@ def _page(
         "reopen_form": bound.get("reopen") or pf.ReopenForm(),
         "add_case_form": bound.get("add_case") or pf.AddCaseForm(),
         "measure_form": bound.get("measure_add")
-        or pf.MeasureForm(municipality_id=problem.municipality_id, prefix="new"),
+        or (
+            pf.MeasureForm(municipality_id=problem.municipality_id, options=options, prefix="new")
+            if can
+            else None
+        ),
         "measure_rows": rows,
         "roadmap_editable": problem.status in services.WITH_ROADMAP,
         "effect": effect,

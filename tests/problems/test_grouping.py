@@ -9,6 +9,7 @@ import pytest
 
 from otklik.audit.models import AuditEvent
 from otklik.cases.models import CaseEvent
+from otklik.notifications.models import Notification
 from otklik.problems import services
 from otklik.problems.models import Problem, ProblemCase, ProblemPolicy, ProblemStatus
 from otklik.problems.selectors import problem_rows
@@ -242,3 +243,24 @@ def test_old_messages_are_not_joined_and_joining_twice_does_nothing(confirmed):
     first = services.attach_matching_cases(later)
     second = services.attach_matching_cases(later + timedelta(hours=1))
     assert first["joined"] == 1 and second.get("joined", 0) == 0
+
+
+def test_a_message_joining_a_resolved_problem_tells_its_owner(confirmed):
+    data, problems = confirmed
+    owner = RoleFactory(role="block_owner", municipality=data.municipality, block=problems["C"].block).user
+    services.resolve(problems["C"].pk, "Заменён трансформатор.", actor=owner)
+    later = NOW + timedelta(days=3)
+    new = make_case(
+        data.municipality,
+        data.localities["zakharov"],
+        "energy.outage",
+        0,
+        "В хуторе Захаров снова отключили свет, третий раз за неделю.",
+        now=later,
+    )
+    counts = services.attach_matching_cases(later + timedelta(minutes=1))
+    assert counts["recurred"] == 1 and ProblemCase.objects.get(case=new).problem == problems["C"]
+    note = Notification.objects.get(user=owner)
+    assert note.title.startswith("Проблема снова проявилась") and note.case == new
+    services.attach_matching_cases(later + timedelta(minutes=2))
+    assert Notification.objects.filter(user=owner).count() == 1

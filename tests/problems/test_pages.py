@@ -84,6 +84,23 @@ def test_the_list_runs_a_bounded_number_of_queries(client, data, django_assert_m
         c.get("/problems/?tab=candidates")
 
 
+def test_the_problem_page_runs_a_bounded_number_of_queries(client, data, django_assert_max_num_queries):
+    a = services.confirm(data.problem["A"].pk, actor=data.head)
+    today = timezone.localdate()
+    for i in range(6):
+        services.add_measure(
+            a.pk,
+            services.MeasureData(
+                title=f"Мероприятие {i}", responsible_name="Быкова А. В.", start_on=today, due_on=today
+            ),
+            actor=data.head,
+        )
+    c = login(client, data.head)
+    c.get(f"/problems/{a.pk}/")
+    with django_assert_max_num_queries(20):  # 16 today, whatever the number of measures and cases
+        c.get(f"/problems/{a.pk}/")
+
+
 def test_another_municipality_sees_nothing(client, data):
     outsider = RoleFactory(role=Role.HEAD, municipality=MunicipalityFactory()).user
     c = login(client, outsider)
@@ -116,7 +133,7 @@ def test_an_analyst_sees_but_may_not_decide(client, data):
     assert "нет права" in response.content.decode()
     a.refresh_from_db()
     assert a.status == ProblemStatus.CANDIDATE
-    assert c.post("/problems/propose/", {"mo": data.municipality.code}).status_code == 404
+    assert c.post("/problems/propose/", {"mo": data.municipality.code}).status_code == 403
 
 
 def test_the_block_owner_confirms_and_builds_the_roadmap(client, data):
