@@ -20,6 +20,7 @@ from otklik.demo import texts
 from otklik.demo.generator import DeadlineFn, Place, generate_cases
 from otklik.org.models import Block, Department, Role, RoleAssignment, Topic, User
 from otklik.org.services import sync_topics
+from otklik.participation.demo import load_demo_participation
 from otklik.problems.demo import load_demo_problems
 from otklik.territory.models import Locality, Municipality, Settlement, Street
 
@@ -79,6 +80,7 @@ def load_demo(seed: int = 2025, n_cases: int = 2400, anchor: date | None = None)
         n = _load_cases(muni, seed, n_cases, now, places, localities, blocks, users)
         _load_quality(muni, seed)
         load_demo_problems(muni, now)
+        load_demo_participation(muni, now, seed)
         record(
             "demo.load",
             actor_label="otklik demo load",
