@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from otklik.core.exports import safe_cell
 from otklik.problems.models import Measure, MeasureStatus, Problem
 
 HEADERS = (
@@ -92,7 +93,7 @@ def roadmap_xlsx(problem: Problem, measures: list[Measure], now: datetime | None
     ws.append([f"по устранению причин повторяющихся обращений: {problem.title}"])
     ws["A2"].font = Font(bold=True)
     for label, value in preamble(problem):
-        ws.append([label, value])
+        ws.append([label, safe_cell(value)])
         ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
         ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.append(["Сформировано", f"{local:%d.%m.%Y %H:%M}"])
@@ -106,7 +107,7 @@ def roadmap_xlsx(problem: Problem, measures: list[Measure], now: datetime | None
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = border
     for values in rows(measures, local.date()):
-        ws.append(values)
+        ws.append([safe_cell(v) for v in values])
         r = ws.max_row
         for col in range(1, len(HEADERS) + 1):
             cell = ws.cell(row=r, column=col)

@@ -133,3 +133,12 @@ def test_exports_of_another_municipality_are_not_found(client, problem):
     client.force_login(RoleFactory(role=Role.HEAD, municipality=MunicipalityFactory()).user)
     assert client.get(f"/problems/{problem.pk}/roadmap.xlsx").status_code == 404
     assert client.get(f"/problems/{problem.pk}/roadmap.docx").status_code == 404
+
+
+def test_a_text_that_looks_like_a_formula_stays_text(client, problem):
+    Measure.objects.filter(problem=problem, order=2).update(title='=HYPERLINK("http://evil.example","Акт")')
+    client.force_login(problem.head)
+    ws = load_workbook(io.BytesIO(client.get(f"/problems/{problem.pk}/roadmap.xlsx").content)).active
+    titles = [ws.cell(row=r, column=2).value for r in range(1, ws.max_row + 1)]
+    assert '\'=HYPERLINK("http://evil.example","Акт")' in titles
+    assert all(ws.cell(row=r, column=2).data_type != "f" for r in range(1, ws.max_row + 1))
