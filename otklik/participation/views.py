@@ -35,6 +35,7 @@ from otklik.participation.models import (
     Comment,
     Discussion,
     DiscussionDocument,
+    ModerationReason,
     Poll,
     Proposal,
     Question,
@@ -366,7 +367,7 @@ def _discussion_context(discussion: Discussion, request: HttpRequest, **extra: A
         "public_url": reverse("participation_public:discussion", args=[discussion.slug]),
         "settlements": list(discussion.settlements.order_by("name")),
         "phase": rules.phase(discussion.window, timezone.now()),
-        "reject_form": RejectForm(),
+        "reasons": list(ModerationReason.objects.filter(is_active=True)),
     }
     context.update(extra)
     return context
@@ -606,7 +607,8 @@ def protocol(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def moderation(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.moderation_queue(request.user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "participation/moderation.html", {"page": page, "reject_form": RejectForm()})
+    reasons = list(ModerationReason.objects.filter(is_active=True))
+    return render(request, "participation/moderation.html", {"page": page, "reasons": reasons})
 
 
 @officer
