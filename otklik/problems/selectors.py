@@ -172,7 +172,7 @@ def _other_problems(user: Any, problem: Problem, statuses: tuple[str, ...]) -> l
         visible_problems(user)
         .filter(municipality_id=problem.municipality_id, status__in=statuses)
         .exclude(pk=problem.pk)
-        .select_related("settlement", "locality")
+        .select_related("settlement", "locality", "block")
         .order_by("title", "id")[:200]
     )
     return sorted(others, key=lambda p: (p.topic_id != problem.topic_id, p.title, p.pk))

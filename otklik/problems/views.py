@@ -220,8 +220,8 @@ def _page(
     effect = selectors.effect(user, problem, measures)
     cases_page, case_rows = _case_rows(request, problem)
     case_ids = [r["case"].pk for r in case_rows]
-    merge_targets = selectors.merge_targets(user, problem) if can else []
-    move_targets = selectors.move_targets(user, problem) if can else []
+    merge_targets = _merge_targets(request, problem) if can else []
+    move_targets = _move_targets(request, problem) if can else []
     effects = {e.measure.pk: e for e in effect.measures}
     options = pf.MeasureOptions(problem.municipality_id) if can else None
     rows = _measure_rows(request, problem, measures, bound, can, options)
@@ -345,10 +345,19 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "Объединить проблемы",
         "merge",
-        lambda p: pf.MergeForm(request.POST, targets=selectors.merge_targets(request.user, p)),
+        lambda p: pf.MergeForm(request.POST, targets=_merge_targets(request, p)),
         lambda p, d: services.merge(p.pk, d["sources"], actor=request.user),
         "Проблемы объединены.",
     )
+
+
+def _merge_targets(request: HttpRequest, problem: Problem) -> list[Problem]:
+    """Other problems this user may also decide on: merging changes them too."""
+    return [t for t in selectors.merge_targets(request.user, problem) if can_decide(request.user, t)]
+
+
+def _move_targets(request: HttpRequest, problem: Problem) -> list[Problem]:
+    return [t for t in selectors.move_targets(request.user, problem) if can_decide(request.user, t)]
 
 
 def _visible_case_ids(request: HttpRequest, problem: Problem) -> list[int]:
@@ -375,7 +384,7 @@ def split(request: HttpRequest, pk: int) -> HttpResponse:
 def move_cases(request: HttpRequest, pk: int) -> HttpResponse:
     def move(p: Problem, d: dict[str, Any]) -> Problem:
         target = d["target"]
-        if target is not None and target not in {t.pk for t in selectors.move_targets(request.user, p)}:
+        if target is not None and target not in {t.pk for t in _move_targets(request, p)}:
             raise ProblemError("Выберите проблему из списка.")
         for case_id in d["cases"]:
             services.move_case(case_id, target, actor=request.user, municipality_id=p.municipality_id)
@@ -389,7 +398,7 @@ def move_cases(request: HttpRequest, pk: int) -> HttpResponse:
         lambda p: pf.MoveCasesForm(
             request.POST,
             case_ids=_visible_case_ids(request, p),
-            targets=selectors.move_targets(request.user, p),
+            targets=_move_targets(request, p),
         ),
         move,
         "Обращения перенесены.",
@@ -408,6 +417,11 @@ def add_case(request: HttpRequest, pk: int) -> HttpResponse:
             found = cases.filter(pk=int(number)).first()
         if found is None:
             raise ProblemError(f"Обращение «{number}» не найдено среди доступных вам.")
+        current = Problem.objects.filter(links__case=found).select_related("block").first()
+        if current is not None and current.pk != p.pk and not can_decide(request.user, current):
+            raise ProblemError(
+                f"Обращение «{number}» входит в проблему «{current.title}», решения по которой не за вами."
+            )
         services.move_case(found.pk, p.pk, actor=request.user, municipality_id=p.municipality_id)
         return p
 

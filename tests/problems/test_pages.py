@@ -123,6 +123,23 @@ def test_a_block_owner_sees_the_problems_of_the_block_only(client, data):
     assert listed == {data.problem["A"].pk}
 
 
+def test_a_block_owner_may_not_take_over_another_blocks_problem(client, data):
+    roads_case = data.groups["B"][0]
+    roads_case.block = data.problem["A"].block  # routed to the waste block: its owner sees problem B
+    roads_case.registration_number = "ПОС-26-00101"
+    roads_case.save()
+    c = login(client, data.owner)
+    a, b = data.problem["A"], data.problem["B"]
+    assert c.get(f"/problems/{b.pk}/").status_code == 200
+    page = c.get(f"/problems/{a.pk}/")
+    assert b.pk not in [pk for pk, _ in page.context["merge_form"].fields["sources"].choices]
+    assert c.post(f"/problems/{a.pk}/merge/", {"sources": [b.pk]}).status_code == 400
+    moved = c.post(f"/problems/{a.pk}/cases/add/", {"number": "ПОС-26-00101"}, follow=True)
+    assert "решения по которой не за вами" in moved.content.decode()
+    assert ProblemCase.objects.get(case=roads_case).problem == b
+    assert c.post(f"/problems/{b.pk}/confirm/", {"title": ""}).status_code == 403
+
+
 def test_an_analyst_sees_but_may_not_decide(client, data):
     c = login(client, data.analyst)
     a = data.problem["A"]
