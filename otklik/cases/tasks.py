@@ -75,9 +75,9 @@ def escalate_measures_task() -> dict[str, int]:
 
 @task()
 def close_participation_task() -> dict[str, int]:
-    from otklik.participation.services import close_expired
+    from otklik.participation.services import close_expired, forget_old_requests
 
-    return close_expired()
+    return {**close_expired(), **forget_old_requests()}
 
 
 @task()
@@ -85,3 +85,17 @@ def publish_posts_task() -> dict[str, int]:
     from otklik.publications.services import publish_due
 
     return publish_due()
+
+
+@task()
+def weekly_summary_task() -> dict[str, int]:
+    from otklik.reports.services import send_weekly_summaries
+
+    return send_weekly_summaries()
+
+
+@task()
+def monthly_reports_task() -> dict[str, int]:
+    from otklik.reports.services import queue_monthly_block_reports
+
+    return queue_monthly_block_reports()

@@ -4,7 +4,7 @@ an audit event for every officer's write."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -18,8 +18,10 @@ from otklik.participation.models import (
     Ballot,
     BallotAnswer,
     Comment,
+    ContactCode,
     Discussion,
     DiscussionDocument,
+    Hit,
     ModerationReason,
     Option,
     Poll,
@@ -363,6 +365,15 @@ def close_expired(now: datetime | None = None) -> dict[str, int]:
         except rules.TransitionError:
             continue
     return {"polls": polls, "discussions": discussions}
+
+
+def forget_old_requests(now: datetime | None = None) -> dict[str, int]:
+    """The worker's job: drop what the rate limits and the codes no longer need — request marks older
+    than two days (the longest window is a day) and codes a day after they were sent."""
+    now = now or timezone.now()
+    hits, _ = Hit.objects.filter(created_at__lt=now - timedelta(days=2)).delete()
+    codes, _ = ContactCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    return {"hits": hits, "codes": codes}
 
 
 # --- discussions ------------------------------------------------------------------------------------

@@ -163,3 +163,15 @@ def test_the_session_keeps_a_verified_contact_for_two_hours():
     assert session["cycled"] and codes.pending_code(session) is None
     assert codes.verified_contact(session, now=now + timedelta(hours=1, minutes=59)) == verified
     assert codes.verified_contact(session, now=now + timedelta(hours=2, minutes=1)) is None
+
+
+def test_old_codes_and_request_marks_are_forgotten():
+    from otklik.participation.models import Hit
+    from otklik.participation.services import forget_old_requests
+
+    request("a@mail.ru")
+    now = timezone.now()
+    assert forget_old_requests(now) == {"hits": 0, "codes": 0}
+    assert forget_old_requests(now + timedelta(days=1, minutes=1)) == {"hits": 0, "codes": 1}
+    assert forget_old_requests(now + timedelta(days=2, minutes=1)) == {"hits": 1, "codes": 0}
+    assert not Hit.objects.exists()
