@@ -49,8 +49,10 @@ def absolute_url(path: str) -> str:
 def send_pending_emails(limit: int = 500) -> dict[str, int]:
     """E-mail the notifications not yet e-mailed to people who have an address.
 
-    Each one is claimed in its own transaction and marked sent only after the server accepted it,
-    so a crash may at worst resend the one message in flight, never the whole batch.
+    Each one is first claimed by a committed update (`emailed_at` set only if still empty), then sent;
+    a failed send gives the claim back with the error. So two workers never send the same message,
+    and a crash or a lost database connection never sends one twice: at worst the one message in
+    flight at a crash is marked sent without having gone out (logged).
     """
     sent = failed = 0
     connection = get_connection(fail_silently=False)
@@ -61,6 +63,11 @@ def send_pending_emails(limit: int = 500) -> dict[str, int]:
         .order_by("id")[:limit]
     )
     for note in pending:
+        claimed = Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now(), email_attempts=note.email_attempts + 1, email_error=""
+        )
+        if not claimed:
+            continue  # another worker took it
         message = EmailMessage(
             subject=f"[Отклик] {note.title}",
             body=note.body + (f"\n\n{absolute_url(note.url)}" if note.url else ""),
@@ -73,15 +80,10 @@ def send_pending_emails(limit: int = 500) -> dict[str, int]:
             message.send()
         except Exception as exc:
             failed += 1
-            Notification.objects.filter(pk=note.pk).update(
-                email_attempts=note.email_attempts + 1, email_error=str(exc)[:500]
-            )
+            Notification.objects.filter(pk=note.pk).update(emailed_at=None, email_error=str(exc)[:500])
             log.warning("e-mail for notification %s failed: %s", note.pk, exc)
             continue
         sent += 1
-        Notification.objects.filter(pk=note.pk).update(
-            emailed_at=timezone.now(), email_attempts=note.email_attempts + 1, email_error=""
-        )
     return {"sent": sent, "failed": failed}
 
 

@@ -100,8 +100,10 @@ def deliver(letter_ids: list[int], *, now: datetime | None = None) -> dict[str, 
         if letter is None:
             continue
         pause = RETRY_PAUSES[min(letter.attempts, len(RETRY_PAUSES) - 1)]
+        # Claimed as sent before it goes out: a crash or a lost connection after the send can't make
+        # it go out twice; a failed send gives the claim back for the next attempt.
         claimed = AuthorLetter.objects.filter(pk=pk, sent_at__isnull=True, attempts=letter.attempts).update(
-            attempts=letter.attempts + 1, next_attempt_at=moment + pause
+            attempts=letter.attempts + 1, next_attempt_at=moment + pause, sent_at=moment
         )
         if claimed != 1:
             continue  # another worker has it
@@ -118,11 +120,11 @@ def deliver(letter_ids: list[int], *, now: datetime | None = None) -> dict[str, 
             message.send()
         except Exception as exc:
             failed += 1
-            AuthorLetter.objects.filter(pk=pk).update(error=str(exc)[:500])
+            AuthorLetter.objects.filter(pk=pk).update(sent_at=None, error=str(exc)[:500])
             log.warning("letter %s to the author of case %s failed: %s", pk, letter.case_id, exc)
             continue
         sent += 1
-        AuthorLetter.objects.filter(pk=pk).update(sent_at=timezone.now(), error="")
+        AuthorLetter.objects.filter(pk=pk).update(error="")
     return {"sent": sent, "failed": failed}
 
 
