@@ -150,6 +150,18 @@ def _kept_input(form: ActionForm) -> list[tuple[str, str]]:
     return kept
 
 
+def _problem_link(user: Any, case: Case) -> Any:
+    """The recurring problem the case belongs to, if the user may see problems of its municipality."""
+    from otklik.problems.models import ProblemCase
+    from otklik.problems.permissions import visible_problems
+
+    return (
+        ProblemCase.objects.filter(case=case, problem__in=visible_problems(user).values("pk"))
+        .select_related("problem")
+        .first()
+    )
+
+
 def similar_for_user(user: Any, case: Case) -> list[Any]:
     """Similar cases the user may see (others are not even hinted at)."""
     from otklik.nlp.similar import similar_to
@@ -210,6 +222,7 @@ def _page(
         "author_files": author_attachments(case),
         "actions": actions,
         "pending_answer": pending,
+        "problem_link": _problem_link(request.user, case),
         "can_review": pending is not None and is_answer_reviewer(request.user, case),
         "error": error,
         "error_note": note,

@@ -339,3 +339,17 @@ def test_a_problem_seen_through_a_case_only(client, data):
     lonely = Problem.objects.create(municipality=data.municipality, title="Без обращений", status="confirmed")
     CaseFactory(municipality=data.municipality, channel="web", kind="appeal")
     assert c.get(f"/problems/{lonely.pk}/").status_code == 404
+
+
+def test_the_case_page_names_its_problem(client, data):
+    from django.urls import reverse
+
+    case = data.groups["A"][0]
+    problem = data.problem["A"]
+    page = login(client, data.head).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Повторяющаяся проблема:" in page and reverse("problems:detail", args=[problem.pk]) in page
+    lonely = CaseFactory(municipality=data.municipality)
+    assert (
+        "Повторяющаяся проблема:"
+        not in client.get(reverse("cases:detail", args=[lonely.pk])).content.decode()
+    )
