@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
 from pydantic import Field
@@ -22,6 +22,7 @@ from otklik.cases.lifecycle import TransitionError
 from otklik.cases.models import OPEN_STATUSES, Case, NoAnswerReason
 from otklik.cases.permissions import can
 from otklik.cases.selectors import case_for_user, visible_cases
+from otklik.core.calendar import CalendarError
 from otklik.intake.services import IntakeError, IntakeItem, intake
 from otklik.org.models import Topic
 from otklik.territory.models import Municipality
@@ -71,6 +72,12 @@ def on_action(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 400, str(exc))
 
 
+@api.exception_handler(CalendarError)
+def on_calendar(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A moment in a year the production calendar has no data for: deadlines cannot be computed.
+    return _error(request, 400, f"{exc}: сроки не вычислить.")
+
+
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 403, str(exc) or "Недостаточно прав для этого действия.")
@@ -86,10 +93,39 @@ def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(request, 401, "Нужна авторизация: заголовок Authorization: Bearer <токен>.")
 
 
+def _russian(error: dict[str, Any]) -> str:
+    """The reason of one validation error in Russian (pydantic's English text for the rare others)."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    known = {
+        "missing": "обязательное поле",
+        "string_too_long": f"не длиннее {ctx.get('max_length')} символов",
+        "string_too_short": f"не короче {ctx.get('min_length')} символов",
+        "string_type": "нужна строка",
+        "int_parsing": "нужно целое число",
+        "int_type": "нужно целое число",
+        "int_from_float": "нужно целое число",
+        "float_parsing": "нужно число",
+        "float_type": "нужно число",
+        "bool_parsing": "нужно true или false",
+        "bool_type": "нужно true или false",
+        "greater_than_equal": f"не меньше {ctx.get('ge')}",
+        "less_than_equal": f"не больше {ctx.get('le')}",
+        "datetime_parsing": "нужны дата и время ISO 8601, например 2026-03-01T10:00:00+03:00",
+        "datetime_from_date_parsing": "нужны дата и время ISO 8601, например 2026-03-01T10:00:00+03:00",
+        "datetime_type": "нужны дата и время ISO 8601, например 2026-03-01T10:00:00+03:00",
+        "literal_error": f"допустимые значения: {ctx.get('expected')}",
+        "enum": f"допустимые значения: {ctx.get('expected')}",
+        "json_invalid": "тело запроса не является корректным JSON",
+        "model_attributes_type": "нужен объект JSON",
+        "dict_type": "нужен объект JSON",
+    }
+    return known.get(kind, str(error.get("msg", "")))
+
+
 @api.exception_handler(ValidationError)
 def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     details = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'тело запроса'}: {e.get('msg', '')}"
+        f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'тело запроса'}: {_russian(e)}"
         for e in exc.errors
     )
     return api.create_response(
@@ -395,7 +431,7 @@ def create_case(request: HttpRequest, body: CaseIn) -> Any:
     except IntakeError as exc:
         raise services.CaseActionError(str(exc)) from exc
     outcome, case = intake([item], municipality=municipality, actor=request.user).outcomes[0]
-    return (201 if outcome == "created" else 200), _fresh(request, case.pk)
+    return Status(201 if outcome == "created" else 200, _fresh(request, case.pk))
 
 
 def _encode_cursor(case: Case) -> str:

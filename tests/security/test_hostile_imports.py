@@ -226,3 +226,12 @@ def test_formulas_in_cells_stay_text_and_the_report_neutralises_them(muni, tmp_p
     assert all(c.data_type != "f" for c in cells)
     texts = {c.value for c in cells}
     assert "'@SUM(1+1)" in texts and "'+7 (900) 000-00-00" in texts
+
+
+def test_year_without_a_production_calendar_rejects_the_row_not_the_file(muni, tmp_path, capsys):
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes([row(1), row(2, date="15.06.2015 09:00"), row(3)]))
+    code, lines, _ = run_import(capsys, path)
+    assert code == 0
+    assert summary(lines) == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert any(line.startswith("строка 3: нет производственного календаря на 2015 год") for line in lines)

@@ -23,7 +23,8 @@ HOSTILE = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss =
 LISTEN = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", function (e) {
-  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "") + " " + (e.sourceFile || "") + ":" + e.lineNumber);
+  var where = (e.sourceFile || "") + ":" + e.lineNumber;
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "") + " " + where);
 });
 """
 
@@ -96,7 +97,9 @@ def test_main_pages_load_without_a_csp_violation(live_server, browser):  # noqa:
     page.mouse.move(trend["x"] + trend["width"] * 0.6, trend["y"] + trend["height"] * 0.6)
     watcher.check()
     watcher.visit(f"{base}/dashboard/ratings/", "table")
-    watcher.visit(f"{base}/dashboard/ratings/department/{department.pk}/", "#department-trend[data-rendered] canvas")
+    watcher.visit(
+        f"{base}/dashboard/ratings/department/{department.pk}/", "#department-trend[data-rendered] canvas"
+    )
     watcher.visit(f"{base}/review/")
     watcher.visit(f"{base}/notifications/")
     watcher.visit(f"{base}/account/")

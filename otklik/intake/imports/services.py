@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from otklik.audit.services import record
+from otklik.cases.deadline_engine import production_calendar
 from otklik.intake.imports.reader import FileError, Table, read_table
 from otklik.intake.mapping import sync_default_mappings
 from otklik.intake.models import ImportBatch, ImportRejection, SourceMapping
@@ -163,7 +164,9 @@ class MunicipalityIndex:
         return self.default
 
 
-def _row_to_item(channel: str, values: dict[str, Any], mapping: SourceMapping, tz: Any) -> IntakeItem:
+def _row_to_item(
+    channel: str, values: dict[str, Any], mapping: SourceMapping, tz: Any, years: set[int] | None = None
+) -> IntakeItem:
     for name, limit in MAX_LENGTHS.items():
         value = values.get(name)
         if isinstance(value, str) and len(value) > limit:
@@ -180,6 +183,11 @@ def _row_to_item(channel: str, values: dict[str, Any], mapping: SourceMapping, t
         received = parse_moment(values.get("received_at", ""), mapping.date_formats, tz)
     except ValueError as exc:
         raise IntakeError(str(exc)) from exc
+    if years is not None and received.year not in years:
+        raise IntakeError(
+            f"нет производственного календаря на {received.year} год: сроки не вычислить "
+            "(файл календаря года добавляют в папку OTKLIK_CALENDAR_DIR)"
+        )
     answered = None
     if str(values.get("answered_at", "")).strip():
         try:
@@ -308,6 +316,7 @@ def _run(
     pending: list[tuple[int, IntakeItem, Municipality]] = []
     rejections: list[ImportRejection] = []
     width = len(table.headers)
+    years = set(production_calendar().years())
     for number, cells in table.rows:
         batch.rows += 1
         values = {name: (cells[pos] if pos < len(cells) else "") for name, pos in columns.index.items()}
@@ -321,7 +330,7 @@ def _run(
         if reason is None:
             muni = munis.pick(str(values.get("settlement", "")), str(values.get("region", "")))
             try:
-                item = _row_to_item(batch.channel, values, mapping, (muni or munis.default).tz)  # type: ignore[union-attr]
+                item = _row_to_item(batch.channel, values, mapping, (muni or munis.default).tz, years)  # type: ignore[union-attr]
             except IntakeError as exc:
                 reason = str(exc)
         if item is not None and item.external_id in seen:
