@@ -318,6 +318,60 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_import(args)
 
 
+def cmd_report_quarterly(args: argparse.Namespace) -> int:
+    """The quarterly report to the regional ЦУР, built as the system (every case), written to --out."""
+    try:
+        year = int(args.year)
+    except ValueError:
+        raise CliError(f"неверный год «{args.year}»: нужно число, например 2026") from None
+    try:
+        quarter = int(args.quarter)
+    except ValueError:
+        quarter = 0
+    if not 1 <= quarter <= 4:
+        raise CliError(f"неверный квартал «{args.quarter}»: нужно число от 1 до 4")
+    fmt = (args.format or "").lower()
+    if fmt not in ("xlsx", "docx", "pdf"):
+        raise CliError(f"неверный формат «{args.format}»: нужен xlsx, docx или pdf")
+    out = Path(args.out)
+    if out.is_dir():
+        raise CliError(f"--out «{out}» — это папка: укажите имя файла")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise CliError(f"папки «{folder}» нет: файл отчёта некуда записать")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise CliError(f"нет права записи в «{out}»")
+    _django()
+    from otklik.reports.selectors import ReportError
+    from otklik.reports.services import quarterly_file
+    from otklik.territory.models import Municipality
+
+    municipality = None
+    if args.municipality:
+        municipality = Municipality.objects.filter(code=args.municipality).first()
+        if municipality is None:
+            raise CliError(f"муниципальное образование с кодом «{args.municipality}» не найдено")
+    try:
+        content, report = quarterly_file(year=year, quarter=quarter, municipality=municipality, fmt=fmt)
+    except ReportError as exc:
+        raise CliError(str(exc)) from exc
+    partial = out.with_name(f".{out.name}.part")
+    try:
+        partial.write_bytes(content)
+        partial.replace(out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"не удалось записать «{out}»: {exc.strerror or exc}") from exc
+    summary = {
+        "file": str(out),
+        "format": fmt,
+        "municipalities": len(report.municipality_sections),
+        "received": report.received,
+    }
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _django()
     _ensure_var_dir()
@@ -469,6 +523,31 @@ def build_parser() -> argparse.ArgumentParser:
     t = token_sub.add_parser("revoke", help="отозвать токен", description="Отозвать токен по его началу.")
     t.add_argument("prefix", help="начало токена из `otklik token list`, например otk_AbCdEfGh")
     t.set_defaults(func=cmd_token_revoke)
+
+    p = sub.add_parser(
+        "report",
+        help="отчёты: квартальный отчёт в региональный ЦУР",
+        description="Отчёты «Отклика».",
+    )
+    report_sub = p.add_subparsers(dest="report_command", metavar="ОТЧЁТ")
+    report_sub.required = True
+    r = report_sub.add_parser(
+        "quarterly",
+        help="квартальный отчёт об эффективности работы с обращениями",
+        description=(
+            "Квартальный отчёт в региональный ЦУР (п. 3.2, пп. 9 Положения о МЦУ) по всем обращениям "
+            "установки: по блокам и в целом, с изменением к предыдущему кварталу и к тому же кварталу "
+            "прошлого года. Без --municipality в установке с несколькими МО — сводный отчёт по региону "
+            "с разделом на каждое МО. Печатает одну строку JSON "
+            '{"file": …, "format": …, "municipalities": N, "received": N}.'
+        ),
+    )
+    r.add_argument("--year", required=True, help="год, например 2026")
+    r.add_argument("--quarter", required=True, help="квартал: 1, 2, 3 или 4")
+    r.add_argument("--municipality", help="код муниципального образования (по умолчанию — все)")
+    r.add_argument("--format", required=True, help="xlsx, docx или pdf")
+    r.add_argument("--out", required=True, help="файл отчёта, например otchet-2026-q1.xlsx")
+    r.set_defaults(func=cmd_report_quarterly)
 
     p = sub.add_parser(
         "backup",

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "otklik.problems",
     "otklik.participation",
     "otklik.publications",
+    "otklik.reports",
     "otklik.accounts",
     "otklik.web",
 ]

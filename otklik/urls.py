@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("otklik.cases.urls")),
     path("dashboard/", include("otklik.analytics.urls")),
     path("problems/", include("otklik.problems.urls")),
+    path("reports/", include("otklik.reports.urls")),
     path("review/", include("otklik.quality.review_urls")),
     path("audit/", include("otklik.audit.urls")),
     path("account/", include("otklik.accounts.urls")),

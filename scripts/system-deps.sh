@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install and start what the test suite needs from the system: Debian's Chromium for the browser
-# tests, dovecot for the e-mail intake tests, and (under CI or when asked) a running PostgreSQL.
+# tests, dovecot for the e-mail intake tests, poppler-utils for the report tests, and (under CI or when
+# asked) a running PostgreSQL.
 # Idempotent; prints what it does.
 set -euo pipefail
 
@@ -16,6 +17,12 @@ if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
   echo "system-deps: installing Debian dovecot-imapd (a real IMAP server for the e-mail intake tests)"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq dovecot-imapd >/dev/null
+fi
+
+if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  echo "system-deps: installing Debian poppler-utils (the report tests render PDF pages to PNG)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq poppler-utils >/dev/null
 fi
 
 if [ -n "${CI:-}" ] || [ -n "${OTKLIK_TEST_POSTGRES_URL:-}" ]; then

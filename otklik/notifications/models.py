@@ -16,6 +16,8 @@ class Notification(models.Model):
         ANSWER_REVIEW = "answer_review", "ответ ждёт проверки"
         ANSWER_REJECTED = "answer_rejected", "ответ возвращён на доработку"
         NEGATIVE_RATING = "negative_rating", "автор не удовлетворён ответом"
+        WEEKLY_SUMMARY = "weekly_summary", "еженедельная сводка"
+        REPORT_READY = "report_ready", "отчёт готов"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="кому", on_delete=models.CASCADE, related_name="notifications"

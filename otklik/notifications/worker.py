@@ -26,6 +26,7 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
         close_participation_task,
         daily_digest_task,
         escalate_measures_task,
+        monthly_reports_task,
         poll_mailbox_task,
         propose_problems_task,
         publish_posts_task,
@@ -34,6 +35,7 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
         send_emails_task,
         send_surveys_task,
         watch_deadlines_task,
+        weekly_summary_task,
     )
 
     now = now or timezone.now()
@@ -78,6 +80,16 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     if claim_slot("publish_posts", slot_of(now, min(interval, 60))):
         publish_posts_task.enqueue()
         queued.append("publish_posts")
+    # Reports: the heads' summary of last week on the first pass of each week after the digest hour, and
+    # the blocks' reports of last month on the first pass of each month (a worker that was down catches up).
+    if local.hour >= settings.OTKLIK_DIGEST_HOUR:
+        week = local.isocalendar()
+        if claim_slot("weekly_summary", f"{week.year}-W{week.week:02d}"):
+            weekly_summary_task.enqueue()
+            queued.append("weekly_summary")
+        if claim_slot("monthly_reports", f"{local:%Y-%m}"):
+            monthly_reports_task.enqueue()
+            queued.append("monthly_reports")
     # E-mail goes out after the jobs that create notifications (same batch, queue order).
     if claim_slot("send_emails", slot_of(now, min(interval, 60))):
         send_emails_task.enqueue()

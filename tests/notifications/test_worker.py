@@ -30,6 +30,8 @@ def test_each_job_is_queued_once_per_slot(settings):
         "propose_problems",
         "close_participation",
         "publish_posts",
+        "weekly_summary",
+        "monthly_reports",
         "send_emails",
     }
     assert enqueue_due_jobs(now) == []  # a second worker in the same slot queues nothing

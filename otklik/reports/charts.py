@@ -1,0 +1,119 @@
+"""Charts of the report as PNG images (matplotlib, the Agg renderer: no display, no pyplot global state).
+
+DejaVu Sans, shipped inside matplotlib, draws Cyrillic; the same font is embedded into the PDF.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+WIDTH, HEIGHT, DPI = 9.0, 3.6, 150
+COLOURS = ("#0b4f8a", "#9bb7d4", "#c45a00")
+TEXT = "#1b1f24"
+FONT: dict[str, Any] = {"family": "DejaVu Sans", "size": 9}
+
+
+def _figure() -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(colors=TEXT, labelsize=8)
+    ax.grid(axis="y", color="#dde3ea", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _png(fig: Figure) -> bytes:
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, facecolor="white")
+    return out.getvalue()
+
+
+def _short(label: str, limit: int = 22) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float]], *, title: str) -> bytes:
+    """Bars of each label for each series (this period and the previous one), the values above them."""
+    fig, ax = _figure()
+    n = max(len(series), 1)
+    width = 0.8 / n
+    positions = range(len(labels))
+    for i, (name, values) in enumerate(series.items()):
+        xs = [p - 0.4 + width * (i + 0.5) for p in positions]
+        bars = ax.bar(xs, values, width, label=name, color=COLOURS[i % len(COLOURS)])
+        ax.bar_label(bars, labels=[f"{v:g}" for v in values], fontsize=7, padding=1, color=TEXT)
+    ax.set_xticks(
+        list(positions),
+        [_short(lb) for lb in labels],
+        rotation=20 if len(labels) > 4 else 0,
+        ha="right" if len(labels) > 4 else "center",
+        fontsize=8,
+    )
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title, fontdict={**FONT, "size": 10}, color=TEXT, loc="left")
+    ax.legend(prop=FONT, frameon=False)
+    return _png(fig)
+
+
+def share_bars(
+    labels: Sequence[str], shares: Sequence[float | None], *, total: float | None, title: str
+) -> bytes:
+    """Shares (0…1) as per cent bars; an undefined share is an empty place marked «—»; the total a line."""
+    fig, ax = _figure()
+    values = [100 * s if s is not None else 0 for s in shares]
+    bars = ax.bar(range(len(labels)), values, 0.6, color=COLOURS[0])
+    ax.bar_label(
+        bars,
+        labels=[f"{100 * s:.1f} %".replace(".", ",") if s is not None else "—" for s in shares],
+        fontsize=7,
+        padding=1,
+        color=TEXT,
+    )
+    if total is not None:
+        ax.axhline(
+            100 * total,
+            color=COLOURS[2],
+            linewidth=1.2,
+            linestyle="--",
+            label=f"в целом {100 * total:.1f} %".replace(".", ","),
+        )
+        ax.legend(prop=FONT, frameon=False, loc="lower right")
+    ax.set_ylim(0, 105)
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    ax.set_xticks(
+        range(len(labels)),
+        [_short(lb) for lb in labels],
+        rotation=20 if len(labels) > 4 else 0,
+        ha="right" if len(labels) > 4 else "center",
+        fontsize=8,
+    )
+    ax.set_title(title, fontdict={**FONT, "size": 10}, color=TEXT, loc="left")
+    return _png(fig)
+
+
+def monthly_trend(
+    labels: Sequence[str], values: Sequence[int], *, months: Sequence[date], highlight_from: date, title: str
+) -> bytes:
+    """Received per month; the report's own period in the dark colour, the months before it light."""
+    fig, ax = _figure()
+    colours = [COLOURS[0] if m >= highlight_from else COLOURS[1] for m in months]
+    bars = ax.bar(range(len(values)), values, 0.7, color=colours)
+    ax.bar_label(bars, labels=[str(v) for v in values], fontsize=7, padding=1, color=TEXT)
+    ax.plot(range(len(values)), values, color=COLOURS[2], linewidth=1)
+    ax.set_xticks(range(len(labels)), list(labels), fontsize=8)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    ax.set_title(title, fontdict={**FONT, "size": 10}, color=TEXT, loc="left")
+    return _png(fig)
