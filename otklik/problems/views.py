@@ -23,6 +23,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from otklik.cases.selectors import visible_cases
+from otklik.cases.uploads import download_response
 from otklik.nlp.services import masked_text
 from otklik.org.selectors import can_see_personal_data
 from otklik.problems import exports, selectors, services
@@ -572,7 +573,7 @@ def evidence(request: HttpRequest, pk: int, mid: int) -> FileResponse:
     measure = _measure(problem, mid)
     if not measure.evidence_file:
         raise Http404("Файла нет.")
-    return FileResponse(measure.evidence_file.open("rb"), as_attachment=True, filename=measure.evidence_name)
+    return download_response(measure.evidence_file.open("rb"), measure.evidence_name)
 
 
 @login_required

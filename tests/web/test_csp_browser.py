@@ -111,3 +111,5 @@ def test_main_pages_load_without_a_csp_violation(live_server, browser):  # noqa:
     watcher.visit(f"{base}/admin/", "#content")
     watcher.visit(f"{base}/admin/cases/case/", "#content")
     watcher.visit(f"{base}/admin/cases/case/{case.pk}/change/", "#content")
+    # The API's interactive documentation (Swagger UI served by the app, not from a CDN).
+    watcher.visit(f"{base}/api/v1/docs", "#swagger-ui .information-container")
