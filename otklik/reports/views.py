@@ -89,13 +89,14 @@ def order(request: HttpRequest) -> HttpResponse:
             "Заказывать квартальный отчёт могут куратор, руководитель МЦУ, аналитик и наблюдатель ЦУР."
         )
     form = QuarterlyForm(request.POST, user=request.user)
+    asked = request.POST.get("mo", "")
+    if asked and asked not in form.municipalities:  # another municipality's report: as if it did not exist
+        raise Http404("Муниципальное образование не найдено.")
     if not form.is_valid():
         messages.error(request, "Проверьте год, квартал и формат отчёта.")
         return redirect("reports:index")
     code = form.cleaned_data["mo"]
     municipality = form.municipalities.get(code) if code else None
-    if code and municipality is None:
-        raise Http404("Муниципальное образование не найдено.")
     try:
         run = services.order_quarterly(
             request.user,
