@@ -176,3 +176,111 @@ def test_two_operators_answering_at_once_end_with_one_answer_and_a_conflict(fres
         """,
     )
     assert answers.split() == ["1", "answered", "2"]
+
+
+NOTES = 25
+
+
+class SlowInbox:
+    """An SMTP server's handler that takes a moment per message, so a fault lands mid-batch."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls it so
+        import asyncio
+        import email
+
+        message = email.message_from_bytes(envelope.content)
+        await asyncio.sleep(0.15)
+        self.ids.append(message["X-Otklik-Notification"])
+        return "250 OK"
+
+
+def worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [OTKLIK, "worker", "--interval", "1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def test_a_database_fault_during_the_workers_run_loses_nothing_and_sends_nothing_twice(fresh_env):
+    """PostgreSQL: the worker's connections are killed mid-batch (as by a database restart); SQLite:
+    the worker itself is killed mid-batch and started again. Every notification goes out, none twice."""
+    import logging
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").disabled = True
+    env = dict(fresh_env)
+    assert run("migrate", env=env).returncode == 0
+    django_snippet(
+        env,
+        f"""
+        from otklik.notifications.services import notify
+        from otklik.org.models import User
+        user = User.objects.create_user("spec", email="spec@example.ru", password="x-x-x-x-x-x-1")
+        for i in range({NOTES}):
+            notify(user, "overdue", f"overdue:{{i}}", f"Просрочено № {{i}}", "Нет отопления")
+        """,
+    )
+    inbox = SlowInbox()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    env.update(
+        OTKLIK_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        OTKLIK_EMAIL_HOST="127.0.0.1",
+        OTKLIK_EMAIL_PORT=str(port),
+        OTKLIK_WATCH_INTERVAL="1",
+    )
+    first = worker(env)
+    second = None
+    try:
+        deadline = time.monotonic() + 120
+        while len(inbox.ids) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(inbox.ids) >= 5, "the worker sent nothing"
+        if env.get("DATABASE_URL"):
+            import psycopg
+
+            name = env["DATABASE_URL"].rsplit("/", 1)[1]
+            url = env["DATABASE_URL"].replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+            with psycopg.connect(url, autocommit=True) as conn:
+                killed = conn.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+                    [name],
+                ).fetchone()[0]
+            assert killed >= 1
+        else:
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=30)
+            second = worker(env)
+        deadline = time.monotonic() + 180
+        while len(set(inbox.ids)) < NOTES and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3)  # a duplicate would arrive now
+        progress = (len(inbox.ids), len(set(inbox.ids)))
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=30)
+        controller.stop()
+    assert progress[0] == progress[1], f"a notification was e-mailed twice: {inbox.ids}"
+    in_flight = 0 if env.get("DATABASE_URL") else 1  # a killed process may take one claimed message with it
+    assert len(set(inbox.ids)) >= NOTES - in_flight
+    marked = django_snippet(
+        env,
+        """
+        from otklik.notifications.models import Notification
+        print(Notification.objects.filter(emailed_at__isnull=True).count())
+        """,
+    )
+    assert int(marked) == 0
