@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
@@ -405,6 +405,8 @@ def create_case(request: HttpRequest, body: CaseIn) -> Any:
         received = received.replace(tzinfo=municipality.tz)
     if received > timezone.now() + timedelta(minutes=5):
         raise services.CaseActionError("Момент поступления не может быть в будущем.")
+    if received < EARLIEST:
+        raise services.CaseActionError("Момент поступления раньше 2000 года: проверьте дату.")
     location = (
         {"type": "Point", "coordinates": [body.location.lon, body.location.lat]} if body.location else None
     )
@@ -432,6 +434,19 @@ def create_case(request: HttpRequest, body: CaseIn) -> Any:
         raise services.CaseActionError(str(exc)) from exc
     outcome, case = intake([item], municipality=municipality, actor=request.user).outcomes[0]
     return Status(201 if outcome == "created" else 200, _fresh(request, case.pk))
+
+
+#: Moments the API takes: a case received before 2000 is a typing error (imports refuse it too), and
+#: years 1 and 9999 with an offset would leave the range of datetime when turned to UTC.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _bounded(moment: datetime) -> datetime:
+    """A filter bound kept where it can be turned to UTC; it selects the same cases."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.get_current_timezone())
+    return min(max(moment, EARLIEST), LATEST)
 
 
 def _encode_cursor(case: Case) -> str:
@@ -486,9 +501,9 @@ def list_cases(
     if settlement:
         qs = qs.filter(settlement__code=settlement)
     if received_from:
-        qs = qs.filter(received_at__gte=received_from)
+        qs = qs.filter(received_at__gte=_bounded(received_from))
     if received_to:
-        qs = qs.filter(received_at__lt=received_to)
+        qs = qs.filter(received_at__lt=_bounded(received_to))
     if overdue is not None:
         late = Q(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
         qs = qs.filter(late) if overdue else qs.exclude(late)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -224,7 +225,8 @@ def test_inbox_refuses_a_nul_in_the_filter_with_400(client, district):
 @pytest.mark.parametrize(
     ("moment", "reason"),
     [
-        ("1900-01-01T10:00:00+03:00", "Нет данных производственного календаря на 1900 год"),
+        ("1900-01-01T10:00:00+03:00", "раньше 2000 года"),
+        ("2015-06-01T10:00:00+03:00", "Нет данных производственного календаря на 2015 год"),
         ("2300-01-01T10:00:00+03:00", "не может быть в будущем"),
     ],
 )
@@ -284,3 +286,24 @@ def test_stored_files_are_sent_as_downloads_with_a_safe_type(client, district, n
         assert response["Content-Disposition"].startswith("attachment;")
         assert response["X-Content-Type-Options"] == "nosniff"
         assert "sandbox" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_api_edge_of_the_calendar_dates_are_a_client_error(api, moment):
+    post, get = api
+    assert post("/cases", {"text": "Яма на дороге у школы", "received_at": moment}).status_code == 400
+    query = "?" + urlencode({"received_from": moment, "received_to": moment})
+    assert get("/cases", query).status_code in (200, 400, 422)
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason"),
+    [("1900-01-01T10:00", "больше года назад"), ("2300-01-01T10:00", "не может быть в будущем")],
+)
+def test_appeal_registration_refuses_dates_far_away_clearly(client, district, moment, reason):
+    client.force_login(RoleFactory(role=Role.REGISTRAR, municipality=district["muni"]).user)
+    response = client.post(
+        reverse("fz59:new"), {"text": "Прошу отремонтировать дорогу", "received_at": moment}
+    )
+    assert response.status_code in (200, 400)
+    assert reason in response.content.decode()
