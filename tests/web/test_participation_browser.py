@@ -29,6 +29,27 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+#: Collects the Content-Security-Policy violations a page reports (run before the page's own scripts).
+LISTEN = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  var where = (e.sourceFile || "") + ":" + e.lineNumber;
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "") + " " + where);
+});
+"""
+
+
+def new_page(browser, viewport):  # noqa: F811 — the fixture's value, passed in
+    page = browser.new_context(viewport=viewport, locale="ru-RU").new_page()
+    page.add_init_script(LISTEN)
+    return page
+
+
+def no_csp_violation(page) -> None:
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__csp || []") == [], page.url
+
+
 def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -82,9 +103,12 @@ def test_a_resident_votes_once(live_server, browser, screenshots_dir, settings):
     )
     shot = lambda page, name: page.screenshot(path=str(screenshots_dir / name), full_page=True)  # noqa: E731
 
-    phone = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
-    desktop = browser.new_context(viewport=DESKTOP, locale="ru-RU").new_page()
-    phone.goto(f"{live_server.url}/polls/")
+    phone = new_page(browser, PHONE)
+    desktop = new_page(browser, DESKTOP)
+    response = phone.goto(f"{live_server.url}/polls/")
+    assert (
+        "script-src 'self'" in response.headers["content-security-policy"]
+    )  # the checks below mean something
     assert fits_the_screen(phone)
     shot(phone, "participation-list-phone.png")
     desktop.goto(f"{live_server.url}/polls/")
@@ -116,6 +140,7 @@ def test_a_resident_votes_once(live_server, browser, screenshots_dir, settings):
     phone.get_by_role("button", name="Отправить ответы").click()
     phone.get_by_text("Спасибо, ваш голос учтён").wait_for()
     assert phone.evaluate("document.activeElement.id") == "thanks"  # the message takes the focus
+    no_csp_violation(phone)
     shot(phone, "participation-thanks-phone.png")
     assert Ballot.objects.filter(poll=poll).count() == 1
 
@@ -135,6 +160,9 @@ def test_a_resident_votes_once(live_server, browser, screenshots_dir, settings):
     services.close_poll(poll, actor=officer)
     phone.reload()
     phone.locator(f"#chart-q{poll.questions.get(order=1).pk}[data-rendered] canvas").wait_for()
+    chart = phone.locator(f"#chart-q{poll.questions.get(order=1).pk}").bounding_box()
+    phone.mouse.move(chart["x"] + chart["width"] * 0.6, chart["y"] + chart["height"] * 0.3)  # a tooltip
+    no_csp_violation(phone)
     assert fits_the_screen(phone)
     shot(phone, "participation-results-phone.png")
     desktop.goto(f"{live_server.url}/polls/{poll.slug}/")
@@ -187,7 +215,7 @@ def test_a_moderator_publishes_and_rejects_comments(
     shot = lambda page, name: page.screenshot(path=str(screenshots_dir / name), full_page=True)  # noqa: E731
 
     # A resident comments on the phone.
-    phone = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
+    phone = new_page(browser, PHONE)
     phone.goto(f"{live_server.url}/discussions/{discussion.slug}/")
     assert fits_the_screen(phone)
     shot(phone, "participation-discussion-phone.png")
@@ -203,7 +231,7 @@ def test_a_moderator_publishes_and_rejects_comments(
     shot(phone, "participation-commented-phone.png")
 
     # The moderator publishes the resident's comment and rejects the advert with a reason.
-    desktop = browser.new_context(viewport=DESKTOP, locale="ru-RU").new_page()
+    desktop = new_page(browser, DESKTOP)
     login(desktop, live_server.url, "moderator")
     desktop.get_by_role("link", name=re.compile("^Участие")).click()
     assert "ждут модерации: 2" in desktop.locator("nav .badge").get_attribute("aria-label")
@@ -223,6 +251,7 @@ def test_a_moderator_publishes_and_rejects_comments(
     item.get_by_role("button", name="Отклонить").click()
     assert "Причина: Реклама, спам" in desktop.get_by_role("status").inner_text()
     assert "Все комментарии проверены" in desktop.locator("main").inner_text()
+    no_csp_violation(desktop)
     shot(desktop, "participation-moderated-desktop.png")
     spam.refresh_from_db()
     assert (spam.status, spam.reason.code, spam.moderation_note) == ("rejected", "spam", "реклама окон")
@@ -286,20 +315,21 @@ def test_officers_pages_the_content_plan_and_the_transparency_page(
         Rating.objects.create(case=case, satisfied=n != 1, source="tracking", created_at=now)
     shot = lambda page, name: page.screenshot(path=str(screenshots_dir / name), full_page=True)  # noqa: E731
 
-    desktop = browser.new_context(viewport=DESKTOP, locale="ru-RU").new_page()
+    desktop = new_page(browser, DESKTOP)
     login(desktop, live_server.url, "pos")
     desktop.goto(f"{live_server.url}/participation/polls/{poll.pk}/")
     shot(desktop, "participation-staff-poll-desktop.png")
     desktop.goto(f"{live_server.url}/participation/polls/{poll.pk}/results/")
     desktop.locator(f"#chart-q{poll.questions.get(order=1).pk}[data-rendered] canvas").wait_for()
+    no_csp_violation(desktop)
     shot(desktop, "participation-staff-results-desktop.png")
     desktop.goto(f"{live_server.url}/participation/")
     shot(desktop, "participation-staff-index-desktop.png")
 
     # The officer for publications plans a post; the head approves it.
-    head = browser.new_context(viewport=DESKTOP, locale="ru-RU").new_page()
+    head = new_page(browser, DESKTOP)
     RoleFactory(role=Role.INCIDENT_OFFICER, municipality=muni, user__username="smm")
-    smm = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
+    smm = new_page(browser, PHONE)
     login(smm, live_server.url, "smm")
     smm.goto(f"{live_server.url}/publications/new/")
     smm.get_by_label("Заголовок").fill("Опрос о новом парке: итоги")
@@ -311,9 +341,11 @@ def test_officers_pages_the_content_plan_and_the_transparency_page(
     smm.get_by_role("button", name="Отправить на согласование").click()
     assert "на согласование" in smm.get_by_role("status").inner_text()
     assert fits_the_screen(smm)
+    no_csp_violation(smm)
     shot(smm, "participation-post-phone.png")
     login(head, live_server.url, "head")
     head.goto(f"{live_server.url}/publications/?month={planned:%Y-%m}")
+    no_csp_violation(head)
     shot(head, "participation-plan-desktop.png")
     head.get_by_role("link", name=re.compile("Опрос о новом парке")).first.click()
     head.get_by_role("button", name="Согласовать").click()
@@ -321,7 +353,7 @@ def test_officers_pages_the_content_plan_and_the_transparency_page(
     shot(head, "participation-post-approved-desktop.png")
 
     # Residents: this quarter's figures, with no personal data.
-    phone = browser.new_context(viewport=PHONE, locale="ru-RU").new_page()
+    phone = new_page(browser, PHONE)
     phone.goto(f"{live_server.url}/transparency/")
     phone.locator("#chart-topics[data-rendered] canvas").wait_for()
     text = phone.locator("main").inner_text()
@@ -330,4 +362,7 @@ def test_officers_pages_the_content_plan_and_the_transparency_page(
     shot(phone, "participation-transparency-phone.png")
     desktop.goto(f"{live_server.url}/transparency/")
     desktop.locator("#chart-settlements[data-rendered] canvas").wait_for()
+    box = desktop.locator("#chart-topics").bounding_box()
+    desktop.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)
+    no_csp_violation(desktop)
     shot(desktop, "participation-transparency-desktop.png")

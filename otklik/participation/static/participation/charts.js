@@ -17,7 +17,7 @@
     var value = { type: "value", minInterval: 1 };
     chart.setOption({
       color: PALETTE,
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       legend: series.length > 1 ? { type: "scroll", bottom: 0 } : undefined,
       grid: { left: horizontal ? 8 : 40, right: 16, top: 10, bottom: series.length > 1 ? 40 : 24, containLabel: horizontal },
       xAxis: horizontal ? value : category,
