@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from otklik.analytics import ratings
 from otklik.analytics.ratings import FIGURES, Comparison, Figure, RatingRow, Tally
 from otklik.cases.selectors import visible_cases
+from otklik.core.forms import BoundedDateField
 from otklik.quality import metrics
 from otklik.territory.models import Municipality
 
@@ -63,10 +64,10 @@ class RatingsForm(forms.Form):
     group = forms.ChoiceField(label="Рейтинг", required=False)
     mo = forms.ChoiceField(label="Муниципальное образование", required=False)
     quarter = QuarterField(label="Квартал", required=False)
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label="или период с", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(label="по", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(label="по", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
         required=False,
         widget=forms.HiddenInput,

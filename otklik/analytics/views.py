@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from otklik.analytics.selectors import dashboard
 from otklik.cases.selectors import visible_cases
+from otklik.core.forms import BoundedDateField
 from otklik.org.models import Topic
 from otklik.territory.models import Municipality
 
@@ -22,10 +23,10 @@ class DashboardForm(forms.Form):
     topic = forms.ModelChoiceField(
         label="Тема", required=False, queryset=Topic.objects.none(), empty_label="все темы"
     )
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label="Период с", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(label="по", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(label="по", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: object, municipalities: list[Municipality], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from otklik.audit.selectors import (
     find_case,
     personal_data_accesses,
 )
+from otklik.core.forms import BoundedDateField
 from otklik.org.models import User
 
 PAGE_SIZE = 100
@@ -30,8 +31,8 @@ class AuditForm(forms.Form):
     actor = forms.CharField(label="Кто (логин или фамилия)", required=False, max_length=150)
     case = forms.CharField(label="Обращение (номер или id)", required=False, max_length=60)
     action = forms.CharField(label="Действие (начало кода)", required=False, max_length=100)
-    date_from = forms.DateField(label="С", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="по", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label="С", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(label="по", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

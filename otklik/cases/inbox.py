@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from otklik.cases.models import OPEN_STATUSES, Case, Channel, Kind, Status
 from otklik.cases.selectors import Clock, visible_cases
+from otklik.core.forms import BoundedDateField
 from otklik.nlp.text import lemma, words
 from otklik.org.models import Block, Department, Topic, User
 from otklik.quality.models import Rating
@@ -69,10 +70,10 @@ class InboxForm(forms.Form):
         empty_label="все",
     )
     owner = forms.CharField(label="Исполнитель", required=False)
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label="Поступило с", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(label="по", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(label="по", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(label="Порядок", required=False, choices=SORTS)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from otklik.cases.models import Kind
+from otklik.core.forms import BoundedDateField
 from otklik.org.models import Department, Role, Topic, User
 from otklik.problems.models import CauseCategory, MeasureStatus, Problem
 from otklik.problems.selectors import TABS
@@ -239,8 +240,8 @@ class AcceleratedForm(forms.Form):
             ("all", "все"),
         ],
     )
-    date_from = forms.DateField(label="Ответ дан с", required=False, widget=DATE)
-    date_to = forms.DateField(label="по", required=False, widget=DATE)
+    date_from = BoundedDateField(label="Ответ дан с", required=False, widget=DATE)
+    date_to = BoundedDateField(label="по", required=False, widget=DATE)
 
     def __init__(self, *args: Any, municipalities: list[Municipality], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

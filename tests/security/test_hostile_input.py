@@ -307,3 +307,25 @@ def test_appeal_registration_refuses_dates_far_away_clearly(client, district, mo
     )
     assert response.status_code in (200, 400)
     assert reason in response.content.decode()
+
+
+ODD_QUERIES = [
+    "?date_from=0001-01-01&date_to=9999-12-31",
+    "?date_from=9999-12-31&date_to=0001-01-01",
+    "?date_from=1900-01-01&date_to=2300-12-31",
+    "?date_from=not-a-date&page=99999999999999999999999",
+    "?page=-1&sort=%3Cscript%3E&order=drop",
+    "?q=" + "%D1%8F" * 5000,
+]
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES)
+@pytest.mark.parametrize(
+    "name", ["cases:inbox", "analytics:dashboard", "analytics:ratings", "audit:log", "review:queue", "home"]
+)
+def test_pages_answer_odd_filters_without_a_server_error(client, db, name, query):
+    client.force_login(RoleFactory(role=Role.HEAD).user)
+    response = client.get(reverse(name) + query)
+    assert response.status_code in (200, 302, 400, 403), response.status_code
+    body = response.content.decode()
+    assert "<script>" not in body.split("</head>", 1)[-1].replace("<script src", "")
