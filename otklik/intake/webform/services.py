@@ -94,7 +94,9 @@ def _lock_address(hashed: str) -> None:
     settings) already runs one write transaction at a time.
     """
     if connection.vendor == "postgresql":
-        key = int.from_bytes(bytes.fromhex(hashed[:16]), "big", signed=True)
+        # Any string keys the lock (a hex digest in production, other identifiers elsewhere).
+        digest = hashlib.blake2b(hashed.encode("utf-8"), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
