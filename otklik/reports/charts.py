@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-WIDTH, HEIGHT, DPI = 9.0, 3.6, 150
+WIDTH, HEIGHT, DPI = 9.0, 3.6, 120
 COLOURS = ("#0b4f8a", "#9bb7d4", "#c45a00")
 TEXT = "#1b1f24"
 FONT: dict[str, Any] = {"family": "DejaVu Sans", "size": 9}
@@ -33,8 +33,9 @@ def _figure() -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _png(fig: Figure) -> bytes:
-    fig.tight_layout()
+def _png(fig: Figure, *, bottom: float = 0.12) -> bytes:
+    # Fixed margins: tight_layout would measure every text again and costs as much as the drawing.
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=bottom)
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI, facecolor="white")
     return out.getvalue()
@@ -63,8 +64,8 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float]], *, t
     )
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title, fontdict={**FONT, "size": 10}, color=TEXT, loc="left")
-    ax.legend(prop=FONT, frameon=False)
-    return _png(fig)
+    ax.legend(prop=FONT, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
+    return _png(fig, bottom=0.3 if len(labels) > 4 else 0.12)
 
 
 def share_bars(
@@ -89,7 +90,7 @@ def share_bars(
             linestyle="--",
             label=f"в целом {100 * total:.1f} %".replace(".", ","),
         )
-        ax.legend(prop=FONT, frameon=False, loc="lower right")
+        ax.legend(prop=FONT, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0))
     ax.set_ylim(0, 105)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_xticks(
@@ -100,7 +101,7 @@ def share_bars(
         fontsize=8,
     )
     ax.set_title(title, fontdict={**FONT, "size": 10}, color=TEXT, loc="left")
-    return _png(fig)
+    return _png(fig, bottom=0.3 if len(labels) > 4 else 0.12)
 
 
 def monthly_trend(
