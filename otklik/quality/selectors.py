@@ -77,14 +77,25 @@ class PhonePanel:
     rating: Rating | None
 
 
+def _latest_sent_answer(case: Case) -> Answer | None:
+    """`latest_answer`, from the answers the case page has already prefetched when it has them."""
+    from otklik.quality.services import latest_answer
+
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("answers")
+    if prefetched is None:
+        return latest_answer(case)
+    sent = [a for a in prefetched if a.sent_at is not None]
+    return max(sent, key=lambda a: (a.sent_at, a.pk)) if sent else None
+
+
 def phone_panel(user: Any, case: Case) -> PhonePanel:
     from otklik.cases.permissions import role_allows
-    from otklik.quality.services import RATEABLE, latest_answer
+    from otklik.quality.services import RATEABLE
 
     allowed = role_allows(user, "close", case) or role_allows(user, "answer", case)
     if not allowed:
         return PhonePanel(allowed=False, rateable=False, rating=None)
-    answer = latest_answer(case)
+    answer = _latest_sent_answer(case)
     rating = (
         Rating.objects.filter(case=case, answer=answer).select_related("entered_by").first()
         if answer is not None
