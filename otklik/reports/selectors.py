@@ -387,21 +387,25 @@ def build_report(
         step(5 + 45 * done // max(total_steps, 1), stage)
 
     step(5, "Показатели по отраслевым блокам")
-    tables: dict[int, dict[str, RatingTable]] = {}
-    for m in munis:
-        tables[m.pk] = {}
-        for key, p in periods.items():
-            tables[m.pk][key] = ratings.ratings_table(
-                user, group_by="block", start=p.start, end=p.end, municipality=m, asof=asof
-            )
-            tick(f"Показатели: {m.name}, {p.label}")
+    tables: dict[int, dict[str, RatingTable]] = {m.pk: {} for m in munis}
     region_tables: dict[str, RatingTable] = {}
     if consolidated:
+        # One fact query a period gives every municipality's block table and the region's table.
         for key, p in periods.items():
-            region_tables[key] = ratings.ratings_table(
-                user, group_by="municipality", start=p.start, end=p.end, asof=asof
+            by_block, region_tables[key] = ratings.block_and_municipality_tables(
+                user, start=p.start, end=p.end, municipalities=munis, asof=asof
             )
+            for m in munis:
+                tables[m.pk][key] = by_block[m.pk]
+            done += len(munis)
             tick(f"Показатели региона, {p.label}")
+    else:
+        for m in munis:
+            for key, p in periods.items():
+                tables[m.pk][key] = ratings.ratings_table(
+                    user, group_by="block", start=p.start, end=p.end, municipality=m, asof=asof
+                )
+                tick(f"Показатели: {m.name}, {p.label}")
 
     step(52, "Поступление по видам, каналам и темам")
     counts = {key: _counts(user, p, munis, asof) for key, p in periods.items()}

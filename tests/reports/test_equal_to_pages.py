@@ -90,3 +90,27 @@ def test_received_by_topic_equals_the_dashboards_matrix(region):
         from_report = {t.label: t.counts["now"] for t in section.topics if t.label != UNKNOWN_TOPIC}
         assert from_report == from_board
         assert sum(t.counts["now"] for t in section.topics) == row["area"].count == section.total.now.received
+
+
+def test_consolidated_sections_equal_each_municipalitys_own_block_table(region):
+    """The consolidated report reads the facts once for all municipalities; every section's block lines
+    are still exactly the ratings' block table of that municipality alone."""
+    user = region["curator"]
+    report = build_report(user, period=Q1, asof=ASOF)
+    assert report.consolidated
+    for section in report.sections[1:]:
+        for key, period in PERIODS.items():
+            table = ratings.ratings_table(
+                user,
+                group_by="block",
+                start=period.start,
+                end=period.end,
+                municipality=section.municipality,
+                asof=ASOF,
+            )
+            rows = {r.key: r for r in table.rows}
+            assert {line.key for line in section.lines if line.value("received", key)} <= set(rows)
+            for line in section.lines:
+                if line.key in rows:
+                    same_figures(line.rows[key], rows[line.key])
+            same_figures(section.total.rows[key], table.total)
