@@ -342,6 +342,7 @@ def cmd_report_quarterly(args: argparse.Namespace) -> int:
     if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
         raise CliError(f"нет права записи в «{out}»")
     _django()
+    from otklik.core.db_router import use_replica
     from otklik.reports.selectors import ReportError
     from otklik.reports.services import quarterly_file
     from otklik.territory.models import Municipality
@@ -352,7 +353,8 @@ def cmd_report_quarterly(args: argparse.Namespace) -> int:
         if municipality is None:
             raise CliError(f"муниципальное образование с кодом «{args.municipality}» не найдено")
     try:
-        content, report = quarterly_file(year=year, quarter=quarter, municipality=municipality, fmt=fmt)
+        with use_replica():  # the figures from the read replica, if the installation has one
+            content, report = quarterly_file(year=year, quarter=quarter, municipality=municipality, fmt=fmt)
     except ReportError as exc:
         raise CliError(str(exc)) from exc
     partial = out.with_name(f".{out.name}.part")

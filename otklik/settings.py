@@ -120,6 +120,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# A streaming replica of the PostgreSQL primary (docs/deploy.md): when set, the dashboard, the ratings and
+# the reports read from it inside `otklik.core.db_router.use_replica()`; everything else uses the primary.
+OTKLIK_REPLICA_DATABASE_URL = os.environ.get("OTKLIK_REPLICA_DATABASE_URL", "")
+if OTKLIK_REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        OTKLIK_REPLICA_DATABASE_URL, conn_max_age=60, conn_health_checks=True
+    )
+    # Tests read the primary's test database through this alias; no second test database is made.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["otklik.core.db_router.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 

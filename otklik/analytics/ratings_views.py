@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from otklik.analytics import ratings
 from otklik.analytics.ratings import FIGURES, Comparison, Figure, RatingRow, Tally
 from otklik.cases.selectors import visible_cases
+from otklik.core.db_router import use_replica
 from otklik.core.forms import BoundedDateField
 from otklik.quality import metrics
 from otklik.territory.models import Municipality
@@ -285,6 +286,7 @@ def _comparison(request: HttpRequest, query: Query) -> Comparison:
 
 @login_required
 @require_GET
+@use_replica()  # the figures from the read replica, if any (docs/deploy.md)
 def ratings_page(request: HttpRequest) -> HttpResponse:
     municipalities = _visible_municipalities(request.user)
     form, query = _query(request, municipalities)
@@ -311,6 +313,7 @@ def ratings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@use_replica()
 def department_card(request: HttpRequest, pk: int) -> HttpResponse:
     department = ratings.department_for_user(request.user, pk)
     if department is None:
@@ -483,6 +486,7 @@ def ratings_workbook(comparison: Comparison, rows: list[RatingRow], query: Query
 
 @login_required
 @require_GET
+@use_replica()
 def ratings_export(request: HttpRequest) -> HttpResponse:
     municipalities = _visible_municipalities(request.user)
     _, query = _query(request, municipalities)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from otklik.analytics.selectors import dashboard
 from otklik.cases.selectors import visible_cases
+from otklik.core.db_router import use_replica
 from otklik.core.forms import BoundedDateField
 from otklik.org.models import Topic
 from otklik.territory.models import Municipality
@@ -44,6 +45,7 @@ class DashboardForm(forms.Form):
 
 @login_required
 @require_GET
+@use_replica()  # after the login check: the session and the user are read from the primary
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     municipalities = list(
         Municipality.objects.filter(pk__in=visible_cases(request.user).values("municipality_id")).order_by(

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from otklik.audit.services import record
+from otklik.core.db_router import use_replica
 from otklik.notifications.models import Notification
 from otklik.notifications.services import notify
 from otklik.org.models import Block, Role, RoleAssignment, User
@@ -154,14 +155,19 @@ def build_run(run_id: int) -> ReportRun:
             user: Any = BlockScope(run.block)
         else:
             user = run.requested_by if run.requested_by is not None else SystemScope()
-        report = build_report(
-            user,
-            period=_period_of(run),
-            municipality=run.municipality,
-            block=run.block,
-            progress=lambda percent, stage: _set_progress(run, percent, stage),
-        )
-        content, name = render(report, run.format, lambda percent, stage: _set_progress(run, percent, stage))
+        # The figures are read from the replica, if any; the run itself and its progress from and to the
+        # primary (a run ordered a moment ago may not have reached the replica yet).
+        with use_replica():
+            report = build_report(
+                user,
+                period=_period_of(run),
+                municipality=run.municipality,
+                block=run.block,
+                progress=lambda percent, stage: _set_progress(run, percent, stage),
+            )
+            content, name = render(
+                report, run.format, lambda percent, stage: _set_progress(run, percent, stage)
+            )
         run.file.save(name, ContentFile(content), save=False)
         _transition(
             run,
@@ -235,7 +241,8 @@ def send_weekly_summaries(now: datetime | None = None) -> dict[str, int]:
     users = User.objects.filter(is_active=True, roles__role__in=permissions.SUMMARY_ROLES).distinct()
     created = notified = 0
     for user in users:
-        data = weekly_summary(user, now=now)
+        with use_replica():
+            data = weekly_summary(user, now=now)
         week_start = datetime.fromisoformat(data["week_start"]).date()
         summary, was_created = WeeklySummary.objects.get_or_create(
             user=user, week_start=week_start, defaults={"data": data, "text": summary_text(data)}

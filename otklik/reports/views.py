@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from otklik.core.db_router import use_replica
 from otklik.reports import permissions, services
 from otklik.reports.models import Format, RunStatus, WeeklySummary
 from otklik.reports.selectors import ReportError, last_complete_quarter
@@ -142,7 +143,8 @@ def weekly_list(request: HttpRequest) -> HttpResponse:
     summaries = WeeklySummary.objects.filter(user=request.user)[:26]
     preview = None
     if permissions.can_order(request.user):
-        preview = weekly_summary(request.user)
+        with use_replica():
+            preview = weekly_summary(request.user)
     return render(request, "reports/weekly.html", {"summaries": summaries, "preview": _display(preview)})
 
 
