@@ -476,6 +476,34 @@ class Accelerated:
 SLOW_PROBLEMS = 10
 
 
+def fast_counts(
+    user: Any,
+    *,
+    start: date,
+    end: date,
+    municipalities: list[Municipality],
+    kind: str = "appeal",
+) -> dict[tuple[int, int | None], tuple[int, int]]:
+    """`accelerated`'s total in one query for many municipalities, per (municipality, block): the cases of
+    this kind answered in the period (each municipality's own days) and of them those answered in under
+    its policy's days — (answered, fast). The same definitions as `accelerated`."""
+    fast_days = {m.pk: policy_for(m.pk).fast_days for m in municipalities}
+    when = Q(pk__in=[])
+    for m in municipalities:
+        lo, hi = _day_start(start, m.tz), _day_start(end + timedelta(days=1), m.tz)
+        when |= Q(municipality_id=m.pk, answered_at__gte=lo, answered_at__lt=hi)
+    qs = visible_cases(user).filter(when)
+    if kind:
+        qs = qs.filter(kind=kind)
+    result: dict[tuple[int, int | None], tuple[int, int]] = {}
+    rows = qs.order_by().values_list("municipality_id", "block_id", "received_at", "answered_at")
+    for muni_id, block_id, received, answered in rows:
+        fast = rules.is_fast(metrics.duration_days(received, answered), fast_days[muni_id])
+        answered_n, fast_n = result.get((muni_id, block_id), (0, 0))
+        result[(muni_id, block_id)] = (answered_n + 1, fast_n + int(fast))
+    return result
+
+
 def accelerated(
     user: Any,
     *,

@@ -9,7 +9,7 @@ from the selectors the pages use, so that the report equals the ratings and the 
 * received by kind, channel and topic: one aggregate query over the very cohort the ratings count
   (`ratings.cohort`);
 * settlements (the heat map): the dashboard's areas (`analytics.selectors.dashboard`);
-* accelerated resolution: `problems.selectors.accelerated` (per block through the block's scope);
+* accelerated resolution: `problems.selectors.fast_counts` (the total of `accelerated`, per block);
 * top problems: the confirmed and resolved problems with the most cases of the cohort, their roadmaps
   counted by `problems.selectors.measure_tallies`;
 * polls and votes held in the period and their turnout (`poll_figures`, on the participation models).
@@ -39,9 +39,8 @@ from otklik.org.models import Block, Topic
 from otklik.problems import rules as problem_rules
 from otklik.problems.models import Problem, ProblemCase, ProblemStatus
 from otklik.problems.permissions import visible_problems
-from otklik.problems.selectors import accelerated, measure_tallies
+from otklik.problems.selectors import fast_counts, measure_tallies
 from otklik.quality import metrics
-from otklik.reports.scope import BlockScope
 from otklik.territory.models import Municipality
 
 Progress = Callable[[int, str], None]
@@ -144,7 +143,7 @@ def last_complete_quarter(today: date) -> tuple[int, int]:
 @dataclass(frozen=True)
 class Fast:
     """Accelerated resolution: appeals answered in the period, and of them those answered in under the
-    policy's days (30) — `problems.selectors.accelerated`."""
+    policy's days (30) — `problems.selectors.accelerated` (counted by `fast_counts`)."""
 
     answered: int
     fast: int
@@ -412,7 +411,11 @@ def build_report(
     topic_names = dict(Topic.objects.filter(parent__isnull=True).values_list("pk", "name"))
 
     step(58, "Ускоренное решение")
-    fast = {key: _fast_totals(user, p, munis) for key, p in periods.items()}
+    fast_blocks = {
+        key: fast_counts(user, start=p.start, end=p.end, municipalities=munis, kind=FAST_KIND)
+        for key, p in periods.items()
+    }
+    fast = {key: _fast_totals(by_block, munis) for key, by_block in fast_blocks.items()}
 
     step(66, "Проблемы и дорожные карты")
     problems = _top_problems(user, period, munis, asof)
@@ -432,6 +435,7 @@ def build_report(
             tables[m.pk],
             counts,
             fast,
+            fast_blocks["now"],
             problems,
             polls,
             months,
@@ -489,20 +493,15 @@ def _counts(
     return result
 
 
-def _fast_of(user: Any, period: Period, municipality: Municipality) -> Fast:
-    result = accelerated(
-        user,
-        start=period.start,
-        end=period.end,
-        tz=municipality.tz,
-        kind=FAST_KIND,
-        municipality=municipality,
-    )
-    return Fast(result.total.answered, result.total.fast)
-
-
-def _fast_totals(user: Any, period: Period, munis: list[Municipality]) -> dict[int, Fast]:
-    return {m.pk: _fast_of(user, period, m) for m in munis}
+def _fast_totals(
+    by_block: dict[tuple[int, int | None], tuple[int, int]], munis: list[Municipality]
+) -> dict[int, Fast]:
+    """Each municipality's accelerated resolution: the sum of its blocks' (and of its unassigned cases)."""
+    totals = {m.pk: Fast(0, 0) for m in munis}
+    for (muni_id, _block_id), (answered, fast) in by_block.items():
+        if muni_id in totals:
+            totals[muni_id] = totals[muni_id] + Fast(answered, fast)
+    return totals
 
 
 def _municipality_section(
@@ -511,6 +510,7 @@ def _municipality_section(
     tables: dict[str, RatingTable],
     counts: dict[str, dict[tuple[int, str], dict[str, dict[str, int]]]],
     fast: dict[str, dict[int, Fast]],
+    fast_blocks_now: dict[tuple[int, int | None], tuple[int, int]],
     problems: dict[int | None, list[ProblemLine]],
     polls: dict[int | None, tuple[dict[str, PollFigures], list[PollLine]]] | None,
     months: dict[int, dict[date, int]],
@@ -545,11 +545,8 @@ def _municipality_section(
         line.by_kind = dict(bucket.get("kind", {}))
         line.by_channel = dict(bucket.get("channel", {}))
     ordered = sorted(lines.values(), key=lambda ln: (ln.is_unassigned, ln.label.casefold()))
-    # Accelerated resolution per block: the block's cases through its owner's scope (the report is asked
-    # for by municipality-wide roles, who see every case of the block); «не назначено» is not counted.
-    blocks = {
-        b.pk: b for b in Block.objects.filter(pk__in=[int(ln.key) for ln in ordered if not ln.is_unassigned])
-    }
+    # Accelerated resolution per block: the block's cases the user sees (the report is asked for by
+    # municipality-wide roles, who see every case of the block); «не назначено» is not counted.
     for line in ordered:
         if line.is_unassigned:
             line.fast = dict.fromkeys(PERIOD_KEYS)
@@ -557,11 +554,8 @@ def _municipality_section(
             line.fast = {key: fast[key][m.pk] for key in PERIOD_KEYS}
         else:
             # This period only: the earlier periods' accelerated resolution is compared in total.
-            line.fast = {
-                "now": _fast_of(BlockScope(blocks[int(line.key)]), periods["now"], m),
-                "before": None,
-                "year": None,
-            }
+            answered, fast_n = fast_blocks_now.get((m.pk, int(line.key)), (0, 0))
+            line.fast = {"now": Fast(answered, fast_n), "before": None, "year": None}
     total = Line(
         "total",
         "Итого" if block is None else f"Блок «{block.name}»",

@@ -114,3 +114,35 @@ def test_consolidated_sections_equal_each_municipalitys_own_block_table(region):
                 if line.key in rows:
                     same_figures(line.rows[key], rows[line.key])
             same_figures(section.total.rows[key], table.total)
+
+
+def test_accelerated_resolution_equals_the_accelerated_page_per_municipality_and_block(region):
+    """The report counts accelerated resolution for every municipality and block in one query a period;
+    each figure equals the accelerated-resolution page's (`accelerated`) for that municipality or block."""
+    from otklik.org.models import Block
+    from otklik.problems.selectors import accelerated
+    from otklik.reports.scope import BlockScope
+    from otklik.reports.selectors import FAST_KIND
+
+    user = region["curator"]
+    report = build_report(user, period=Q1, asof=ASOF)
+    checked = 0
+    for section in report.sections[1:]:
+        m = section.municipality
+        for key, period in PERIODS.items():
+            page = accelerated(
+                user, start=period.start, end=period.end, tz=m.tz, kind=FAST_KIND, municipality=m
+            )
+            fast = section.total.fast[key]
+            assert (fast.answered, fast.fast) == (page.total.answered, page.total.fast), (m.name, key)
+        for line in section.lines:
+            if line.is_unassigned:
+                continue
+            scope = BlockScope(Block.objects.get(pk=int(line.key)))
+            page = accelerated(scope, start=Q1.start, end=Q1.end, tz=m.tz, kind=FAST_KIND, municipality=m)
+            assert (line.fast["now"].answered, line.fast["now"].fast) == (
+                page.total.answered,
+                page.total.fast,
+            )
+            checked += page.total.answered
+    assert checked > 0  # the data set has appeals answered in the quarter
