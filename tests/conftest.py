@@ -68,6 +68,16 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """Each test starts without the process's cached gazetteers and routing tables (a test's rows are
+    rolled back without any signal, and SQLite reuses their ids)."""
+    from otklik.core.stampcache import clear_all
+
+    clear_all()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_in_transactional_tests(request):
     """Transactional tests empty every table afterwards, the migrations' reference data included (topic
     tree, rubricator phrases, deadline rules): put it back before such a test, whatever ran before it."""

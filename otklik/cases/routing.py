@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from otklik.cases.models import Case, RoutingRule
-from otklik.org.models import Block, Department, Role, RoleAssignment, User
+from otklik.core.stampcache import StampedCache
+from otklik.org.models import Block, Department, Role, RoleAssignment, Topic, User
+from otklik.territory.models import Settlement
+
+#: A municipality's rule table and topic blocks, kept per process (see otklik.core.stampcache): an edit
+#: of rules, blocks, their topics, departments or topics is seen at once here and within
+#: OTKLIK_CACHE_CHECK_SECONDS by the other processes. Specialists are not cached: whether a rule's
+#: specialist is still active is read when the rule matches.
+routing_cache = StampedCache(
+    "routing", [RoutingRule, Block, Department, Topic, Settlement], through=(Block.topics.through,)
+)
 
 
 @dataclass
@@ -27,21 +38,25 @@ class RouteDecision:
         return "; ".join(parts)
 
 
-def _topic_codes(case: Case) -> set[str]:
-    codes = set()
-    if case.topic_id and case.topic:
-        codes.add(case.topic.code)
-    if case.subtopic_id and case.subtopic:
-        codes.add(case.subtopic.code)
-    return codes
+def _topic_codes(case: Case, codes: dict[int, str] | None = None) -> set[str]:
+    """The codes of the case's topic and subtopic (by `codes`, id → code, when given: no queries)."""
+    found = set()
+    for topic_id, attr in ((case.topic_id, "topic"), (case.subtopic_id, "subtopic")):
+        if not topic_id:
+            continue
+        if codes is not None and topic_id in codes:
+            found.add(codes[topic_id])
+        elif (topic := getattr(case, attr)) is not None:
+            found.add(topic.code)
+    return found
 
 
 def _keywords(rule: RoutingRule) -> list[str]:
     return [k.strip().lower() for k in rule.keywords.split(",") if k.strip()]
 
 
-def matches(rule: RoutingRule, case: Case) -> bool:
-    if rule.topic_id and rule.topic and rule.topic.code not in _topic_codes(case):
+def matches(rule: RoutingRule, case: Case, codes: dict[int, str] | None = None) -> bool:
+    if rule.topic_id and rule.topic and rule.topic.code not in _topic_codes(case, codes):
         return False
     if rule.settlement_id and rule.settlement_id != case.settlement_id:
         return False
@@ -62,26 +77,42 @@ def specificity(rule: RoutingRule) -> int:
     return topic + bool(rule.settlement_id) + bool(rule.channel) + bool(rule.keywords.strip())
 
 
-class Router:
-    """Routing for one municipality with its rules, blocks and head loaded once (for batches too)."""
+class RoutingTable:
+    """A municipality's active rules (with topics, blocks and departments) and the block of each topic."""
 
     def __init__(self, municipality_id: int) -> None:
-        self.municipality_id = municipality_id
         self.rules = list(
             RoutingRule.objects.filter(municipality_id=municipality_id, is_active=True).select_related(
-                "topic", "block__department", "department", "specialist"
+                "topic", "block__department", "department"
             )
         )
         self.block_by_topic: dict[int, Block] = {}
         blocks = (
             Block.objects.filter(municipality_id=municipality_id)
-            .select_related("department", "owner")
+            .select_related("department")
             .prefetch_related("topics")
         )
         for block in blocks:
             for topic in block.topics.all():
                 self.block_by_topic.setdefault(topic.pk, block)
+        self.codes = dict(Topic.objects.values_list("pk", "code"))
+
+
+def routing_table(municipality_id: int) -> RoutingTable:
+    return routing_cache.get(municipality_id, lambda: RoutingTable(municipality_id))
+
+
+class Router:
+    """Routing for one municipality with its rules, blocks and head loaded once (for batches too)."""
+
+    def __init__(self, municipality_id: int) -> None:
+        self.municipality_id = municipality_id
+        table = routing_table(municipality_id)
+        self.rules = table.rules
+        self.block_by_topic = table.block_by_topic
+        self.codes = table.codes
         self._head: User | None | bool = False
+        self._specialists: dict[int, User | None] = {}
 
     @property
     def head(self) -> User | None:
@@ -89,14 +120,30 @@ class Router:
             self._head = head_of_centre(self.municipality_id)
         return self._head  # type: ignore[return-value]
 
+    def specialist(self, user_id: int | None) -> User | None:
+        """The rule's specialist if still active (read once per router, never cached across calls)."""
+        if user_id is None:
+            return None
+        if user_id not in self._specialists:
+            self._specialists[user_id] = User.objects.filter(pk=user_id, is_active=True).first()
+        return self._specialists[user_id]
+
     def decide(self, case: Case) -> RouteDecision:
-        matching = [r for r in self.rules if matches(r, case)]
+        decision = self._decide(case)
+        # The block and department are the cache's: hand out copies, so that whatever a caller loads
+        # onto them (a block's owner, …) never lingers in the shared table.
+        decision.block = copy.copy(decision.block)
+        decision.department = copy.copy(decision.department)
+        return decision
+
+    def _decide(self, case: Case) -> RouteDecision:
+        matching = [r for r in self.rules if matches(r, case, self.codes)]
         topic_block = self.block_by_topic.get(case.topic_id) if case.topic_id else None
         if matching:
             rule = min(matching, key=lambda r: (r.priority, -specificity(r), r.pk))
             block = rule.block or topic_block
             department = rule.department or (block.department if block else None)
-            owner = rule.specialist if rule.specialist and rule.specialist.is_active else None
+            owner = self.specialist(rule.specialist_id)
             return RouteDecision(block, department, owner, rule.pk, f"Правило маршрутизации № {rule.pk}")
         if topic_block is not None:
             return RouteDecision(topic_block, topic_block.department, None, None, "По теме обращения")

@@ -14,8 +14,20 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from otklik.core.stampcache import StampedCache
 from otklik.org.models import Topic
-from otklik.territory.models import Locality, Municipality, Settlement
+from otklik.territory.models import Locality, Municipality, Settlement, Street
+
+#: Built gazetteers and street indexes per municipality, and the topic tree, kept per process (see
+#: otklik.core.stampcache): an edit of the territory or of the topics is seen at once in the process
+#: that makes it and within OTKLIK_CACHE_CHECK_SECONDS (default 2 s) in every other one.
+territory_cache = StampedCache("territory", [Municipality, Settlement, Locality, Street])
+topic_cache = StampedCache("topics", [Topic])
+
+
+def topics_by_code() -> dict[str, Topic]:
+    """Every topic and subtopic by code (cached; treat as read-only)."""
+    return topic_cache.get("by_code", lambda: {t.code: t for t in Topic.objects.all()})
 
 
 @dataclass
@@ -37,7 +49,7 @@ class TopicIndex:
     """Topic codes and source labels → (topic id, subtopic id)."""
 
     def __init__(self, categories: dict[str, str] | None = None) -> None:
-        self.by_code = {t.code: t for t in Topic.objects.all()}
+        self.by_code = topics_by_code()
         self.labels = {k.strip().lower(): v for k, v in (categories or {}).items()}
         for t in self.by_code.values():
             self.labels.setdefault(t.name.strip().lower(), t.code)
@@ -57,7 +69,13 @@ class TopicIndex:
 
 
 class Gazetteer:
-    """The municipality's localities, matched in free text by the stem of their names."""
+    """The municipality's localities, matched in free text by the stem of their names.
+
+    `Gazetteer.of(municipality)` gives the process's cached one (rebuilt after an edit)."""
+
+    @classmethod
+    def of(cls, municipality: Municipality) -> Gazetteer:
+        return territory_cache.get(("gazetteer", municipality.pk), lambda: cls(municipality))
 
     def __init__(self, municipality: Municipality) -> None:
         self.localities = list(
@@ -94,7 +112,7 @@ class SourceEnricher:
 
     def place(self, items: list[Any], municipality: Municipality) -> list[Placement]:
         topics = TopicIndex(self.categories)
-        gazetteer = Gazetteer(municipality)
+        gazetteer = Gazetteer.of(municipality)
         out = []
         for item in items:
             topic_id, subtopic_id = topics.resolve(item.topic_code, item.subcategory, item.category)

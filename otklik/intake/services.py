@@ -30,9 +30,8 @@ from otklik.cases.models import (
 )
 from otklik.cases.routing import Router
 from otklik.cases.rules import compute_deadlines
-from otklik.intake.enrich import Enricher, Placement, get_enricher
+from otklik.intake.enrich import Enricher, Placement, get_enricher, topics_by_code
 from otklik.intake.text import normalise_line, normalise_text
-from otklik.org.models import Topic
 from otklik.quality.rules import ParsedRating
 from otklik.quality.services import record_platform_ratings
 from otklik.territory.models import Municipality
@@ -342,6 +341,7 @@ def _create(
     Case.objects.bulk_create(cases)
     answers = []
     for case, item in zip(cases, items, strict=True):
+        first_event = len(events)
         events.append(
             CaseEvent(
                 case=case,
@@ -384,6 +384,7 @@ def _create(
         for d in getattr(case, "_deadlines", []):
             d.case = case
             deadlines.append(d)
+        case._intake_events = events[first_event:]  # type: ignore[attr-defined]
     CaseEvent.objects.bulk_create(events)
     CaseDeadline.objects.bulk_create(deadlines)
     Answer.objects.bulk_create(answers)
@@ -399,7 +400,7 @@ def _register_all(
 ) -> None:
     router = Router(municipality.pk)
     cache = _DeadlineCache(municipality)
-    topic_code = {t.pk: t.code for t in Topic.objects.all()}
+    topic_code = {t.pk: t.code for t in topics_by_code().values()}
     per_series: dict[tuple[str, int], list[Case]] = defaultdict(list)
     for case, item in zip(cases, items, strict=True):
         case.registered_at = (

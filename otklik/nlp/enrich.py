@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from otklik.intake.enrich import Placement, SourceEnricher
+from otklik.intake.enrich import Placement, SourceEnricher, topics_by_code
 from otklik.nlp.services import classify, confidence_threshold
 from otklik.nlp.territory import StreetIndex
-from otklik.org.models import Topic
 from otklik.territory.models import Municipality
 
 
@@ -22,7 +21,7 @@ class NlpEnricher(SourceEnricher):
                 f"{items[i].title}. {items[i].text}" if items[i].title else items[i].text for i in unplaced
             ]
             predictions = classify(texts, municipality)
-            ids = dict(Topic.objects.values_list("code", "pk"))
+            ids = {code: t.pk for code, t in topics_by_code().items()}
             threshold = confidence_threshold()
             for i, prediction in zip(unplaced, predictions, strict=True):
                 place = placements[i]
@@ -35,7 +34,7 @@ class NlpEnricher(SourceEnricher):
         streets = None
         for item, place in zip(items, placements, strict=True):
             if place.locality_id is None and (item.address or item.text):
-                streets = streets or StreetIndex(municipality)
+                streets = streets or StreetIndex.of(municipality)
                 locality = streets.locality_for(item.address, item.text, settlement_id=place.settlement_id)
                 if locality is not None:
                     place.locality_id, place.settlement_id = locality.pk, locality.settlement_id

@@ -59,6 +59,17 @@ def street_names(text: str) -> list[str]:
 
 
 class StreetIndex:
+    """The municipality's streets by lemmatised name → the localities that have them.
+
+    `StreetIndex.of(municipality)` gives the process's cached one, dropped on any edit of the
+    territory (otklik.intake.enrich.territory_cache)."""
+
+    @classmethod
+    def of(cls, municipality: Municipality) -> StreetIndex:
+        from otklik.intake.enrich import territory_cache
+
+        return territory_cache.get(("streets", municipality.pk), lambda: cls(municipality))
+
     def __init__(self, municipality: Municipality) -> None:
         self.by_key: dict[str, set[int]] = defaultdict(set)
         self.localities: dict[int, Locality] = {}

@@ -1,0 +1,108 @@
+"""The per-process caches of gazetteers, street indexes and routing tables (otklik.core.stampcache): built
+once, and an edit is seen — at once when made through the ORM in this process, within
+OTKLIK_CACHE_CHECK_SECONDS when made elsewhere (here: rows written without signals)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from otklik.cases.models import RoutingRule
+from otklik.core import stampcache
+from otklik.intake.services import IntakeItem, intake_one
+from otklik.org.models import Role
+from otklik.territory.models import Locality, Street
+from tests.factories import BlockFactory, MunicipalityFactory, RoleFactory, SettlementFactory, UserFactory
+
+
+@pytest.fixture
+def muni(db):
+    muni = MunicipalityFactory(code="kot")
+    settlement = SettlementFactory(municipality=muni, name="Котельниковское городское поселение")
+    town = Locality.objects.create(settlement=settlement, kind="town", name="Котельниково", is_centre=True)
+    Street.objects.create(locality=town, name="Ленина")
+    RoleFactory(role=Role.HEAD, municipality=muni)
+    return muni
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A monotonic clock the test moves by hand."""
+    now = [1000.0]
+    monkeypatch.setattr(stampcache.time, "monotonic", lambda: now[0])
+    return now
+
+
+def place(muni, text, address=""):
+    return intake_one(
+        IntakeItem(channel="api", text=text, address=address, received_at=timezone.now()), municipality=muni
+    )
+
+
+def test_the_gazetteer_street_index_and_routing_are_built_once(muni, clock):
+    place(muni, "Нет света по улице Ленина")
+    with CaptureQueriesContext(connection) as ctx:
+        case = place(muni, "Нет света по улице Ленина")
+    built = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and ("territory_" in q["sql"] or "cases_routingrule" in q["sql"])
+    ]
+    assert case.locality.name == "Котельниково"
+    assert built == []
+
+
+def test_an_orm_edit_is_seen_at_once(muni, clock):
+    assert place(muni, "Нет света в хуторе Пупкин").locality is None
+    settlement = muni.settlements.get()
+    Locality.objects.create(settlement=settlement, kind="khutor", name="Пупкин")
+    assert place(muni, "Нет света в хуторе Пупкин").locality.name == "Пупкин"
+    khutor = Locality.objects.get(name="Пупкин")
+    Street.objects.create(locality=khutor, name="Вишнёвая")
+    assert place(muni, "Яма", address="ул. Вишнёвая, 3").locality == khutor
+
+
+def test_an_edit_elsewhere_is_seen_within_the_check_interval(muni, clock, settings):
+    settings.OTKLIK_CACHE_CHECK_SECONDS = 2
+    assert place(muni, "Яма", address="ул. Садовая, 3").locality is None
+    town = Locality.objects.get(name="Котельниково")
+    # Written as another process would be seen from here: no signal in this process.
+    Street.objects.bulk_create([Street(locality=town, name="Садовая")])
+    clock[0] += 1
+    assert place(muni, "Яма", address="ул. Садовая, 3").locality is None  # still within the interval
+    clock[0] += 1.5
+    assert place(muni, "Яма", address="ул. Садовая, 3").locality == town
+    # A rename (a save elsewhere sets updated_at) and a delete are seen the same way.
+    Street.objects.filter(name="Садовая").update(name="Вокзальная", updated_at=timezone.now())
+    clock[0] += 2.5
+    assert place(muni, "Яма", address="ул. Садовая, 3").locality is None
+    assert place(muni, "Яма", address="ул. Вокзальная, 3").locality == town
+    Street.objects.filter(name="Вокзальная")._raw_delete("default")
+    clock[0] += 2.5
+    assert place(muni, "Яма", address="ул. Вокзальная, 3").locality is None
+
+
+def test_routing_rules_are_cached_and_an_edit_is_seen(muni, clock, settings):
+    settings.OTKLIK_CACHE_CHECK_SECONDS = 2
+    other = BlockFactory(municipality=muni, name="Снег")
+    assert place(muni, "Не вывозят мусор, контейнер переполнен").block is None  # to the head
+    block = BlockFactory(municipality=muni, name="Мусор")
+    RoutingRule.objects.create(municipality=muni, keywords="мусор", block=block)  # seen at once
+    assert place(muni, "Не вывозят мусор, контейнер переполнен").block == block
+    RoutingRule.objects.bulk_create(
+        [RoutingRule(municipality=muni, keywords="снег", block=other, priority=1)]
+    )  # elsewhere: no signal
+    clock[0] += 1
+    assert place(muni, "Снег не убран").block is None
+    clock[0] += 1.5
+    assert place(muni, "Снег не убран").block == other
+
+
+def test_a_deactivated_specialist_is_never_served_from_the_cache(muni, clock):
+    specialist = UserFactory()
+    RoutingRule.objects.create(municipality=muni, keywords="фонарь", specialist=specialist)
+    assert place(muni, "Не горит фонарь").owner == specialist
+    type(specialist).objects.filter(pk=specialist.pk).update(is_active=False)  # no signal, no stamp
+    assert place(muni, "Не горит фонарь").owner != specialist
