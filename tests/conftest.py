@@ -78,6 +78,16 @@ def _fresh_reference_caches():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2, the installation's hasher, spends about a tenth of a second and 100 MB on every hash; the
+    suite creates and logs in thousands of users. Tests hash with MD5 unless marked `real_hashers`
+    (those that check the installation's hashing itself)."""
+    if request.node.get_closest_marker("real_hashers") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_in_transactional_tests(request):
     """Transactional tests empty every table afterwards, the migrations' reference data included (topic
     tree, rubricator phrases, deadline rules): put it back before such a test, whatever ran before it."""

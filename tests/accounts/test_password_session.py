@@ -21,6 +21,7 @@ from tests.factories import UserFactory
 PASSWORD = "correct-horse-42"
 
 
+@pytest.mark.real_hashers
 @pytest.mark.django_db
 def test_passwords_are_stored_with_argon2():
     user = UserFactory()

@@ -76,6 +76,7 @@ def test_user_names_render_in_document_form():
     assert user.short_name == "Быкова А. В."
 
 
+@pytest.mark.real_hashers
 @pytest.mark.django_db
 def test_passwords_are_hashed_with_argon2():
     user = UserFactory()
