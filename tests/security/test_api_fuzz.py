@@ -16,9 +16,21 @@ from tests.factories import BlockFactory, CaseFactory, MunicipalityFactory, Role
 
 @pytest.fixture
 def api_schema(db):
+    """The schema over the WSGI application called directly. Like Django's test client, keep the
+    request signals from closing the test's connection at the end of each request (on PostgreSQL that
+    would end the test's transaction and leave the connection closed)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     from otklik.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
