@@ -255,6 +255,9 @@ LOGGING = {
 # periodic jobs (deadline watch, escalation, e-mail, daily digest).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 OTKLIK_WATCH_INTERVAL = int(os.environ.get("OTKLIK_WATCH_INTERVAL", "300"))
+#: A task still "running" this many minutes after it started lost its worker (killed, machine restarted):
+#: `otklik worker` puts it back on the queue. Longer than the longest task (a region's report, an import).
+OTKLIK_TASK_STALE_MINUTES = int(os.environ.get("OTKLIK_TASK_STALE_MINUTES", "60"))
 OTKLIK_DIGEST_HOUR = int(os.environ.get("OTKLIK_DIGEST_HOUR", "8"))
 OTKLIK_BASE_URL = os.environ.get("OTKLIK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 OTKLIK_CALENDAR_DIR = os.environ.get("OTKLIK_CALENDAR_DIR", "")

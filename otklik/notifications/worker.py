@@ -6,7 +6,7 @@ import logging
 import signal
 import socket
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -97,6 +97,24 @@ def enqueue_due_jobs(now: datetime | None = None) -> list[str]:
     return queued
 
 
+def requeue_stale_tasks(now: datetime | None = None) -> int:
+    """Tasks still "running" `OTKLIK_TASK_STALE_MINUTES` after they started lost their worker (killed, its
+    machine restarted): put them back on the queue so that a worker runs them again. The tasks are safe to
+    run twice: letters and e-mails are claimed one by one before sending, a report run restarts only when
+    it is abandoned too. Returns how many were put back."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.OTKLIK_TASK_STALE_MINUTES)
+    stale = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
+    names = list(stale.values_list("task_path", flat=True)[:20])
+    count = stale.update(status=TaskResultStatus.READY, started_at=None, run_after=now)
+    if count:
+        log.warning("worker: %d abandoned task(s) put back on the queue: %s", count, ", ".join(names))
+    return count
+
+
 def run_queue(worker_id: str | None = None) -> None:
     """Run every task waiting in the queue, then return."""
     from django_tasks_db.management.commands.db_worker import Worker
@@ -131,6 +149,7 @@ def run_worker(*, once: bool = False, interval: float | None = None, **_: Any) -
     while True:
         close_old_connections()
         try:
+            requeue_stale_tasks()
             queued = enqueue_due_jobs()
             if queued:
                 log.info("worker: queued %s", ", ".join(queued))

@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
@@ -147,6 +148,13 @@ def build_run(run_id: int) -> ReportRun:
     run = ReportRun.objects.select_related("municipality", "block__municipality", "requested_by").get(
         pk=run_id
     )
+    if run.status == RunStatus.RUNNING and run.started_at is not None:
+        # A run whose worker died mid-build (its task was put back on the queue): build it anew.
+        cutoff = timezone.now() - timedelta(minutes=settings.OTKLIK_TASK_STALE_MINUTES)
+        if ReportRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, started_at__lt=cutoff).update(
+            status=RunStatus.QUEUED, progress=0, stage="Построение начато заново после сбоя"
+        ):
+            run.refresh_from_db()
     if run.status != RunStatus.QUEUED:
         return run  # already built or being built by another worker
     _transition(run, RunStatus.RUNNING, started_at=timezone.now(), progress=1, stage="Начато")

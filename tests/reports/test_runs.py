@@ -188,3 +188,37 @@ def test_a_region_wide_curator_orders_the_consolidated_report(
     )
     client.force_login(region["head_a"])  # the region's figures are not a municipality head's
     assert client.get(f"/reports/runs/{run.pk}/download/").status_code == 404
+
+
+def test_a_run_abandoned_by_a_killed_worker_is_built_by_the_next_worker(
+    client, region, django_capture_on_commit_callbacks
+):
+    """A worker killed mid-build leaves its task and the run "running": after OTKLIK_TASK_STALE_MINUTES the
+    next worker puts the task back on the queue and the run is built anew; a run that is merely slow (a
+    live worker, started a minute ago) is left alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.compat import TaskResultStatus
+
+    from otklik.notifications.worker import requeue_stale_tasks, run_queue
+
+    order(client, region["head_a"], django_capture_on_commit_callbacks)
+    order(client, region["head_a"], django_capture_on_commit_callbacks, quarter="2")
+    abandoned, slow = ReportRun.objects.order_by("pk")
+    long_ago, a_minute_ago = timezone.now() - timedelta(hours=2), timezone.now() - timedelta(minutes=1)
+    tasks = {t.args_kwargs["args"][0]: t for t in DBTaskResult.objects.all()}
+    for run, started in ((abandoned, long_ago), (slow, a_minute_ago)):
+        ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=started, progress=40)
+        DBTaskResult.objects.filter(pk=tasks[run.pk].pk).update(
+            status=TaskResultStatus.RUNNING, started_at=started, worker_ids=["killed-worker"]
+        )
+    assert requeue_stale_tasks() == 1
+    run_queue("next-worker")
+    abandoned.refresh_from_db()
+    slow.refresh_from_db()
+    assert abandoned.status == RunStatus.DONE and abandoned.file_name.endswith(".xlsx")
+    assert DBTaskResult.objects.get(pk=tasks[abandoned.pk].pk).status == TaskResultStatus.SUCCESSFUL
+    assert (slow.status, slow.progress) == (RunStatus.RUNNING, 40)
+    assert DBTaskResult.objects.get(pk=tasks[slow.pk].pk).status == TaskResultStatus.RUNNING
+    assert requeue_stale_tasks() == 0
