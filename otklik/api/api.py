@@ -394,13 +394,14 @@ def _created(request: HttpRequest, case: Case) -> Case:
         case.subtopic = by_id[case.subtopic_id]
     for name in _CASE_MOMENTS:
         setattr(case, name, _utc(getattr(case, name)))
-    events = sorted(case._intake_events, key=lambda e: (e.at, e.pk))  # type: ignore[attr-defined]
+    # Created in id order: the list's order stands for the ids (the «at», «id» order of the case page).
+    events = [e for _, _, e in sorted((e.at, i, e) for i, e in enumerate(case._intake_events))]  # type: ignore[attr-defined]
     for event in events:
         event.at = _utc(event.at)
     deadlines = getattr(case, "_deadlines", [])
     for d in deadlines:
         d.due_at, d.met_at = _utc(d.due_at), _utc(d.met_at)
-    deadlines = sorted(deadlines, key=lambda d: (d.due_at, d.pk))
+    deadlines = [d for _, _, d in sorted((d.due_at, i, d) for i, d in enumerate(deadlines))]
     case._prefetched_objects_cache = {"events": events, "deadlines": deadlines}  # type: ignore[attr-defined]
     _log_pd(request, [case.pk])
     return case

@@ -8,6 +8,7 @@ taken in unchanged and finishes the job.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,6 +73,10 @@ FIELD_LABELS = {
 EARLIEST = datetime(2000, 1, 1)
 #: Row warnings kept in a batch's report (an unreadable rating, …); the rest are only counted.
 MAX_ROW_WARNINGS = 200
+
+
+#: Bytes the reader could not decode (surrogate escapes).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 def _storable(text: str) -> str:
@@ -174,7 +179,7 @@ def _row_to_item(
                 f"поле «{FIELD_LABELS.get(name, name)}» длиннее {limit} символов ({len(value)})"
             )
     for name, value in values.items():
-        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+        if isinstance(value, str) and _UNDECODABLE.search(value):
             raise IntakeError(f"неверная кодировка в поле «{FIELD_LABELS.get(name, name)}»")
     text = str(values.get("text", "")).strip()
     if not text:
