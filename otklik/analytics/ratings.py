@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from otklik.analytics.selectors import inbox_link
 from otklik.cases.models import OPEN_STATUSES, Answer, Case, CaseEvent, Status
-from otklik.cases.selectors import visible_cases
+from otklik.cases.selectors import municipalities_with_cases, visible_cases
 from otklik.org.models import Block, Department
 from otklik.quality import metrics
 from otklik.quality.models import AnswerReview, QualityPolicy, Rating
@@ -402,9 +402,7 @@ def scope_municipalities(user: Any, municipality: Municipality | None = None) ->
     """The municipalities a table covers: the chosen one, or every one the user sees cases of."""
     if municipality is not None:
         return [municipality]
-    return list(
-        Municipality.objects.filter(pk__in=visible_cases(user).values("municipality_id")).order_by("name")
-    )
+    return list(municipalities_with_cases(user).order_by("name"))
 
 
 def cohort(

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from otklik.analytics import ratings
 from otklik.analytics.ratings import FIGURES, Comparison, Figure, RatingRow, Tally
-from otklik.cases.selectors import visible_cases
+from otklik.cases.selectors import municipalities_with_cases
 from otklik.core.db_router import use_replica
 from otklik.core.forms import BoundedDateField
 from otklik.quality import metrics
@@ -133,9 +133,7 @@ def period_label(start: date, end: date) -> str:
 
 
 def _visible_municipalities(user: Any) -> list[Municipality]:
-    return list(
-        Municipality.objects.filter(pk__in=visible_cases(user).values("municipality_id")).order_by("name")
-    )
+    return list(municipalities_with_cases(user).order_by("name"))
 
 
 def _query(request: HttpRequest, municipalities: list[Municipality]) -> tuple[RatingsForm, Query]:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
@@ -121,7 +121,9 @@ def _settlement_areas(
 def _municipality_areas(
     board: Dashboard, period: QuerySet[Case], base: QuerySet[Case], dates: dict[str, Any]
 ) -> None:
-    munis = list(Municipality.objects.filter(pk__in=base.values("municipality_id")).order_by("name"))
+    munis = list(
+        Municipality.objects.filter(Exists(base.filter(municipality_id=OuterRef("pk")))).order_by("name")
+    )
     counts = dict(period.values_list("municipality_id").annotate(n=Count("id")).order_by())
     board.areas = [
         Area(

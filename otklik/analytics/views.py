@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from otklik.analytics.selectors import dashboard
-from otklik.cases.selectors import visible_cases
+from otklik.cases.selectors import municipalities_with_cases
 from otklik.core.db_router import use_replica
 from otklik.core.forms import BoundedDateField
 from otklik.org.models import Topic
@@ -47,11 +47,7 @@ class DashboardForm(forms.Form):
 @require_GET
 @use_replica()  # after the login check: the session and the user are read from the primary
 def dashboard_page(request: HttpRequest) -> HttpResponse:
-    municipalities = list(
-        Municipality.objects.filter(pk__in=visible_cases(request.user).values("municipality_id")).order_by(
-            "name"
-        )
-    )
+    municipalities = list(municipalities_with_cases(request.user).order_by("name"))
     form = DashboardForm(request.GET or None, municipalities=municipalities)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     today = timezone.localdate()

@@ -8,11 +8,11 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from otklik.cases.models import OPEN_STATUSES, Case, Channel, Kind, Status
-from otklik.cases.selectors import Clock, visible_cases
+from otklik.cases.selectors import Clock, municipalities_with_cases, visible_cases
 from otklik.core.forms import BoundedDateField
 from otklik.nlp.text import lemma, words
 from otklik.org.models import Block, Department, Topic, User
@@ -79,7 +79,7 @@ class InboxForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topic"].queryset = Topic.objects.filter(parent__isnull=True, is_active=True)
-        visible_munis = visible_cases(user).values("municipality_id")
+        visible_munis = municipalities_with_cases(user).values("pk")
         self.fields["settlement"].queryset = Settlement.objects.filter(
             municipality_id__in=visible_munis
         ).order_by("name")
@@ -89,10 +89,9 @@ class InboxForm(forms.Form):
         self.fields["department"].queryset = Department.objects.filter(
             municipality_id__in=visible_munis
         ).order_by("name")
-        owners = (
-            User.objects.filter(owned_cases__in=visible_cases(user))
-            .distinct()
-            .order_by("last_name", "first_name")
+        # Each staff member probed by the owner index (EXISTS), not every visible case joined to its owner.
+        owners = User.objects.filter(Exists(visible_cases(user).filter(owner_id=OuterRef("pk")))).order_by(
+            "last_name", "first_name"
         )
         self.fields["owner"] = forms.ChoiceField(
             label="Исполнитель",

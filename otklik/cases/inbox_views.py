@@ -17,7 +17,7 @@ from otklik.cases.inbox import PAGE_SIZE, InboxForm, deadline_badge, inbox
 from otklik.cases.lifecycle import TransitionError
 from otklik.cases.models import SavedFilter
 from otklik.cases.permissions import can
-from otklik.cases.selectors import Clock, visible_cases
+from otklik.cases.selectors import Clock, municipalities_with_cases, visible_cases
 from otklik.nlp.services import masked_text
 from otklik.org.models import User
 from otklik.org.selectors import can_see_personal_data
@@ -46,7 +46,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     assignees = (
         User.objects.filter(is_active=True, roles__role__in=("specialist", "block_owner", "head"))
-        .filter(roles__municipality_id__in=visible_cases(request.user).values("municipality_id"))
+        .filter(roles__municipality_id__in=municipalities_with_cases(request.user).values("pk"))
         .distinct()
         .order_by("last_name", "first_name")[:300]
     )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from otklik.cases.selectors import visible_cases
+from otklik.cases.selectors import municipalities_with_cases, visible_cases
 from otklik.cases.uploads import download_response
 from otklik.nlp.services import masked_text
 from otklik.org.selectors import can_see_personal_data
@@ -49,7 +49,7 @@ def _municipalities(user: Any) -> list[Municipality]:
     return list(
         Municipality.objects.filter(
             Q(pk__in=visible_problems(user).values("municipality_id"))
-            | Q(pk__in=visible_cases(user).values("municipality_id"))
+            | Q(pk__in=municipalities_with_cases(user).values("pk"))
         ).order_by("name")
     )
 

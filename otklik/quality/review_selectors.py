@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from otklik.cases.models import Answer, Case
@@ -43,8 +43,12 @@ def reviewable_q(user: Any) -> Q:
 def pending_answers(user: Any) -> QuerySet[Answer]:
     """Answers waiting for this reviewer, oldest first (their deadlines run)."""
     cases = visible_cases(user).filter(reviewable_q(user))
+    # EXISTS per waiting answer (a few, by the review_state index), each case probed by its key — not
+    # `case IN (SELECT …)`, which lists every case the reviewer sees (the navigation counts this on every
+    # page).
     return (
-        Answer.objects.filter(review_state=Answer.Review.PENDING, case__in=cases.values("pk"))
+        Answer.objects.filter(review_state=Answer.Review.PENDING)
+        .filter(Exists(cases.filter(pk=OuterRef("case_id"))))
         .select_related("case", "case__municipality", "case__topic", "case__block", "author")
         .order_by("case__due_at", "created_at")
     )
