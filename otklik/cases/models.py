@@ -61,6 +61,11 @@ class NoAnswerReason(models.TextChoices):
     REPEATED = "repeated", "повторное без новых доводов"
 
 
+#: The columns the dashboard and the reports count cases by, carried in the covering indexes over the
+#: received date (PostgreSQL; SQLite ignores INCLUDE).
+COVERED = ["id", "settlement", "topic", "status", "kind", "answered_at", "due_at", "registered_at"]
+
+
 class Case(TimeStamped):
     """An item from a resident: what came, from whom, about what and where, and where it stands."""
 
@@ -246,7 +251,11 @@ class Case(TimeStamped):
         ]
         indexes = [
             models.Index(fields=["municipality", "status", "due_at"], name="case_muni_status_due"),
-            models.Index(fields=["municipality", "received_at"], name="case_muni_received"),
+            # Covering (PostgreSQL): the dashboard's and the reports' counts over a municipality's period are
+            # answered from the index alone (bench.dashboard at 1M cases: 48 ms → 2.4 ms a count).
+            models.Index(
+                fields=["municipality", "received_at"], include=COVERED, name="case_muni_received_cov"
+            ),
             models.Index(fields=["owner", "status"], name="case_owner_status"),
             models.Index(fields=["block", "status"], name="case_block_status"),
             # The inbox and the API filtered by settlement or topic, newest first (bench.inbox at 1M cases:
@@ -255,7 +264,9 @@ class Case(TimeStamped):
             models.Index(fields=["topic", "received_at"], name="case_topic_received"),
             models.Index(fields=["subtopic", "received_at"], name="case_subtopic_received"),
             # Region-wide roles' inbox and the region's dashboard for a period (no municipality to lead with).
-            models.Index(fields=["received_at"], name="case_received"),
+            models.Index(
+                fields=["received_at"], include=["municipality", *COVERED], name="case_received_cov"
+            ),
         ]
 
     def __str__(self) -> str:
