@@ -91,11 +91,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         client.get("/api/v1/cases", {"limit": 1})  # warm up: URL configuration, schema, connection
         filters = itertools.cycle(_filters(municipality, latest))
-        cursor = None
+        cursor, previous = None, {"limit": "50"}
         for i in range(args.requests):
-            params = {"limit": "50", **next(filters)}
             if i % 4 == 3 and cursor:
-                params["cursor"] = cursor  # every fourth request: the next page of the previous list
+                # Every fourth request: the next page of the previous list (the same filters).
+                params = {**previous, "cursor": cursor}
+            else:
+                params = {"limit": "50", **next(filters)}
+            previous = {k: v for k, v in params.items() if k != "cursor"}
             elapsed, (response, statements) = timed(
                 lambda p=params: captured_selects(lambda: client.get("/api/v1/cases", p))
             )
