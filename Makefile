@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?= -n 2
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint install assets system-deps test-sqlite test-postgres clean
+.PHONY: run test lint install assets system-deps test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check otklik tests bench
 	$(BIN)/ruff format --check otklik tests bench
 	$(BIN)/mypy
+
+## The benchmarks against PostgreSQL (bench/README.md): small by default, BENCH_SCALE=full for issue #12's sizes.
+bench: install
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+	$(BIN)/python -m bench.run
 
 system-deps:
 	@bash scripts/system-deps.sh
