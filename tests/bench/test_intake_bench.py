@@ -30,7 +30,7 @@ def test_the_import_bench_imports_reports_and_cleans_up(region, monkeypatch):
     seen = {}
     clean_up = bench_intake.clean_up
 
-    def look_then_clean(municipality, run, before, batch_id):
+    def look_then_clean(municipality, run, before):
         imported = Case.objects.filter(channel="pos", external_id__startswith=run)
         seen["cases"] = imported.count()
         seen["registered"] = imported.exclude(registration_number="").count()
@@ -38,7 +38,7 @@ def test_the_import_bench_imports_reports_and_cleans_up(region, monkeypatch):
         seen["located"] = imported.exclude(locality=None).count()
         seen["deadlines"] = CaseDeadline.objects.filter(case__in=imported).count()
         seen["answered"] = imported.filter(status__in=["answered", "closed"]).count()
-        return clean_up(municipality, run, before, batch_id)
+        return clean_up(municipality, run, before)
 
     monkeypatch.setattr(bench_intake, "clean_up", look_then_clean)
     out = io.StringIO()
