@@ -258,6 +258,9 @@ OTKLIK_WATCH_INTERVAL = int(os.environ.get("OTKLIK_WATCH_INTERVAL", "300"))
 #: A task still "running" this many minutes after it started lost its worker (killed, machine restarted):
 #: `otklik worker` puts it back on the queue. Longer than the longest task (a region's report, an import).
 OTKLIK_TASK_STALE_MINUTES = int(os.environ.get("OTKLIK_TASK_STALE_MINUTES", "60"))
+#: Reference data (territory, topics, routing) is cached per process; another process's edit is seen within
+#: this many seconds (an edit in the same process at once).
+OTKLIK_CACHE_CHECK_SECONDS = float(os.environ.get("OTKLIK_CACHE_CHECK_SECONDS", "2"))
 OTKLIK_DIGEST_HOUR = int(os.environ.get("OTKLIK_DIGEST_HOUR", "8"))
 OTKLIK_BASE_URL = os.environ.get("OTKLIK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 OTKLIK_CALENDAR_DIR = os.environ.get("OTKLIK_CALENDAR_DIR", "")
