@@ -5,7 +5,7 @@ loopback against the current database (fill it with `python -m bench.generate`),
 `POST /api/v1/cases` with wrk (Debian's package `wrk`; `make bench` installs it) — every request a
 different resident's message in Russian, through the whole intake path (classification, territory,
 dedupe, deadlines, routing, audit) with an integration token. Then it reads each worker's resident memory
-(the NLP models loaded by then) from /proc.
+(the NLP models loaded by then) from /proc, and removes the cases it created.
 
 The reference, in the same run: the same number of case rows INSERTed straight into the database, one
 statement and one commit a row over one connection (what the database alone does for a case). Prints
@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     if wrk is None:
         raise SystemExit("Нет wrk: apt-get install wrk (make bench ставит его сам).")
     setup_django()
+    from django.db.models import Max
+
     from otklik.api.models import ApiToken
     from otklik.api.services import issue_token
     from otklik.cases.models import Case
@@ -158,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     token_obj, token = issue_token("bench.http", integration.user)
     before = Case.objects.count()
+    last_id = Case.objects.aggregate(m=Max("id"))["m"] or 0
     port = _free_port()
     env = {**os.environ, "OTKLIK_PORT": str(port), "OTKLIK_WORKERS": str(args.workers)}
     otklik = str(Path(sys.executable).with_name("otklik"))
@@ -197,6 +200,8 @@ def main(argv: list[str] | None = None) -> None:
             os.killpg(server.pid, signal.SIGKILL)
         ApiToken.objects.filter(pk=token_obj.pk).delete()
     created = Case.objects.count() - before
+    # The benchmark's cases go again (their audit records stay: the log is append-only).
+    Case.objects.filter(pk__gt=last_id, channel="api", text__contains="Обращение № ").delete()
     errors = result["connect"] + result["read"] + result["write"] + result["status"] + result["timeout"]
     rps = result["requests"] / result["seconds"] if result["seconds"] else 0.0
     direct_n = max(200, min(created, 5000))
