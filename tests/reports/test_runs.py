@@ -190,6 +190,7 @@ def test_a_region_wide_curator_orders_the_consolidated_report(
     assert client.get(f"/reports/runs/{run.pk}/download/").status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection when it is done
 def test_a_run_abandoned_by_a_killed_worker_is_built_by_the_next_worker(
     client, region, django_capture_on_commit_callbacks
 ):
