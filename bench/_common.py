@@ -43,7 +43,6 @@ def summary_ms(seconds: list[float]) -> dict[str, float]:
 def captured_selects(fn: Callable[[], Any]) -> tuple[Any, list[tuple[str, Any]]]:
     """Run `fn` once and return its result and the SELECT statements it sent (SQL and parameters)."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     sent: list[tuple[str, Any]] = []
 
@@ -52,7 +51,7 @@ def captured_selects(fn: Callable[[], Any]) -> tuple[Any, list[tuple[str, Any]]]
             sent.append((sql, params))
         return execute(sql, params, many, context)
 
-    with CaptureQueriesContext(connection), connection.execute_wrapper(grab):
+    with connection.execute_wrapper(grab):
         result = fn()
     return result, sent
 

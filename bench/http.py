@@ -107,6 +107,9 @@ def _direct_inserts(n: int, municipality_id: int) -> float:
     from otklik.cases.models import Case
 
     table = connection.ops.quote_name(Case._meta.db_table)
+    fields = [f for f in Case._meta.concrete_fields if not f.primary_key]
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
     started = time.perf_counter()
     for i in range(n):
         with transaction.atomic():
@@ -118,9 +121,6 @@ def _direct_inserts(n: int, municipality_id: int) -> float:
                 received_at=timezone.now(),
                 tracking_token=f"bench-http-{time.time_ns()}-{i}",
             )
-            fields = [f for f in Case._meta.concrete_fields if not f.primary_key]
-            cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-            marks = ", ".join(["%s"] * len(fields))
             values = [f.get_db_prep_save(f.pre_save(case, True), connection) for f in fields]
             with connection.cursor() as cursor:
                 cursor.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
@@ -162,11 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     before = Case.objects.count()
     last_id = Case.objects.aggregate(m=Max("id"))["m"] or 0
     port = _free_port()
-    env = {**os.environ, "OTKLIK_PORT": str(port), "OTKLIK_WORKERS": str(args.workers)}
     otklik = str(Path(sys.executable).with_name("otklik"))
     server = subprocess.Popen(
         [otklik, "serve", "--no-migrate", "--workers", str(args.workers), "--port", str(port)],
-        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,

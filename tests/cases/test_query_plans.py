@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench._common import captured_selects
 from otklik.api.services import issue_token
 from otklik.cases.models import Case, Kind, Status
 from otklik.org.models import Role, Topic
@@ -58,15 +58,8 @@ def region(db):
 
 def case_selects(fn: Any) -> list[tuple[str, Any]]:
     """The SELECTs over cases that `fn` sends (SQL with its parameters)."""
-    sent: list[tuple[str, Any]] = []
-
-    def grab(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if sql.lstrip().upper().startswith("SELECT") and CASES in sql:
-            sent.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with CaptureQueriesContext(connection), connection.execute_wrapper(grab):
-        fn()
+    _, sent = captured_selects(fn)
+    sent = [(sql, params) for sql, params in sent if CASES in sql]
     assert sent, "no query over cases was captured"
     return sent
 
