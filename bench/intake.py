@@ -12,7 +12,9 @@ territory, dedupe, deadlines, registration numbers, routing, ratings, audit) int
 The reference, in the same run: the same file loaded with a plain COPY (PostgreSQL: psycopg's
 `cursor.copy` into a temporary table with the file's columns, all text) or, on SQLite, an `executemany`
 into a temporary table — what the database alone does for these rows. Prints both rates, their ratio and
-a JSON line `{"bench": "intake_pos", …, "goal_met": messages/s ≥ 2000}`.
+a JSON line `{"bench": "intake_pos", …, "goal_met": messages/s ≥ 2000}`. Beside it, on PostgreSQL, the
+database's own floor for this work: the run's case rows INSERTed once more into the cases table with all
+its indexes (`case_insert_rows_per_second`) — no import can take cases in faster than that.
 
 A file over the upload limit (OTKLIK_IMPORT_MAX_MB) has the limit raised for the bench's process only.
 The rows go into an existing municipality (`--municipality`, by default the one with most localities)
@@ -190,6 +192,50 @@ def copy_reference(path: Path) -> float:
     return seconds
 
 
+def insert_floor(municipality: Any, run: str, limit: int = 5000) -> tuple[int, float]:
+    """What the database alone spends to take the import's cases in: the run's case rows (up to
+    `limit`) INSERTed again into the cases table by one `INSERT … SELECT` — every index, the trigram
+    ones included, kept up — with their unique values changed; rolled back. (rows, seconds); (0, 0.0)
+    off PostgreSQL."""
+    from django.db import connection, transaction
+
+    from otklik.cases.models import Case
+
+    if connection.vendor != "postgresql":
+        return 0, 0.0
+    table = connection.ops.quote_name(Case._meta.db_table)
+    ids = list(
+        Case.objects.filter(
+            municipality=municipality, channel="pos", external_id__startswith=run
+        ).values_list("pk", flat=True)[:limit]
+    )
+    if not ids:
+        return 0, 0.0
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE bench_floor AS SELECT * FROM {table} WHERE id = ANY(%s)", [ids]
+                )
+                cursor.execute(
+                    "UPDATE bench_floor SET id = nextval(pg_get_serial_sequence(%s, 'id')), "
+                    "external_id = 'floor-' || id, registration_number = 'FLOOR-' || id, "
+                    "tracking_token = NULL",
+                    [Case._meta.db_table],
+                )
+                started = time.perf_counter()
+                cursor.execute(f"INSERT INTO {table} SELECT * FROM bench_floor")
+                seconds = time.perf_counter() - started
+                raise _RollBack
+        except _RollBack:
+            pass
+    return len(ids), seconds
+
+
+class _RollBack(Exception):
+    pass
+
+
 def _allow_size(path: Path) -> None:
     """A large run's file is over the installation's upload limit (OTKLIK_IMPORT_MAX_MB, 25 MB by
     default): the bench raises the limit for its own process, as an administrator would by the setting."""
@@ -273,6 +319,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             seconds = time.perf_counter() - seconds
             summary = batch.summary()
             copy_seconds = copy_reference(path)
+            floor_rows, floor_seconds = insert_floor(municipality, run)
         finally:
             cleaning = time.perf_counter()
             removed = clean_up(municipality, run, counters)
@@ -280,9 +327,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     mps = summary["created"] / seconds if seconds else 0.0
     copy_rps = args.rows / copy_seconds if copy_seconds else float("inf")
     ratio = copy_rps / mps if mps else None
+    floor_rps = floor_rows / floor_seconds if floor_seconds else None
     load = os.getloadavg()
     print(f"Импорт: {summary}; {seconds:.1f} с — {mps:.0f} сообщений/с (цель ≥ {GOAL}).")
     print(f"COPY тех же строк: {copy_seconds:.2f} с — {copy_rps:.0f} строк/с; отношение {ratio or 0:.1f}.")
+    if floor_rps:
+        print(
+            f"Сама база: INSERT {floor_rows} тех же обращений в таблицу обращений со всеми индексами — "
+            f"{floor_rps:.0f} строк/с; отношение {floor_rps / mps if mps else 0:.1f}."
+        )
     print(f"Удалено импортированных обращений: {removed} за {cleaning:.1f} с; загрузка {load[0]:.2f}.")
     figures = {
         "bench": "intake_pos",
@@ -294,6 +347,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "messages_per_second": round(mps, 1),
         "copy_rows_per_second": round(copy_rps, 1),
         "ratio": round(ratio, 2) if ratio else None,
+        "case_insert_rows_per_second": round(floor_rps, 1) if floor_rps else None,
+        "case_insert_ratio": round(floor_rps / mps, 2) if floor_rps and mps else None,
         "removed": removed,
         "load_average": round(load[0], 2),
         "goal_mps": GOAL,

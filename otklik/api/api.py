@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -21,9 +22,10 @@ from otklik.cases import services
 from otklik.cases.lifecycle import TransitionError
 from otklik.cases.models import OPEN_STATUSES, Case, NoAnswerReason
 from otklik.cases.permissions import can
-from otklik.cases.selectors import case_for_user, visible_cases
+from otklik.cases.selectors import case_for_user, sees_all_of, visible_cases
+from otklik.core.batch import StatementBatch
 from otklik.core.calendar import CalendarError
-from otklik.intake.enrich import topics_by_code
+from otklik.intake.enrich import Gazetteer, topics_by_code
 from otklik.intake.services import IntakeError, IntakeItem, intake
 from otklik.org.models import Topic
 from otklik.territory.models import Municipality, Settlement
@@ -352,13 +354,13 @@ def _case(request: HttpRequest, pk: int, action: str | None = None) -> Case:
     return case
 
 
-def _log_pd(request: HttpRequest, case_ids: list[int]) -> None:
+def _log_pd(request: HttpRequest, case_ids: list[int], batch: StatementBatch | None = None) -> None:
     """Responses carry the author and the unmasked text to roles with access: log that access."""
     from otklik.audit.services import log_personal_data_access
     from otklik.org.selectors import can_see_personal_data
 
     if can_see_personal_data(request.user):
-        log_personal_data_access(request.user, case_ids, "api")
+        log_personal_data_access(request.user, case_ids, "api", batch=batch)
 
 
 def _fresh(request: HttpRequest, pk: int) -> Case:
@@ -381,17 +383,24 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
 
-def _created(request: HttpRequest, case: Case) -> Case:
+def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> Case | None:
     """The case the intake has just created, for the response, from what the intake holds in memory
     (its events and deadlines, the cached topics): what `_fresh` would read back, without the five
-    queries. Moments are given in UTC, as read back from the database."""
-    if not visible_cases(request.user).filter(pk=case.pk).exists():
-        raise Http404("Обращение не найдено.")
+    queries. Moments are given in UTC, as read back from the database. None when the caller may not
+    see it (a role that sees only another channel's cases): the case stays created."""
+    if (
+        not sees_all_of(request.user, case.municipality_id)
+        and not visible_cases(request.user).filter(pk=case.pk).exists()
+    ):
+        return None
     by_id = {t.pk: t for t in topics_by_code().values()}
     if case.topic_id in by_id:
         case.topic = by_id[case.topic_id]
     if case.subtopic_id in by_id:
         case.subtopic = by_id[case.subtopic_id]
+    settlement = Gazetteer.of(case.municipality).settlements_by_id.get(case.settlement_id)
+    if settlement is not None:
+        case.settlement = settlement
     for name in _CASE_MOMENTS:
         setattr(case, name, _utc(getattr(case, name)))
     # Created in id order: the list's order stands for the ids (the «at», «id» order of the case page).
@@ -403,7 +412,7 @@ def _created(request: HttpRequest, case: Case) -> Case:
         d.due_at, d.met_at = _utc(d.due_at), _utc(d.met_at)
     deadlines = [d for _, _, d in sorted((d.due_at, i, d) for i, d in enumerate(deadlines))]
     case._prefetched_objects_cache = {"events": events, "deadlines": deadlines}  # type: ignore[attr-defined]
-    _log_pd(request, [case.pk])
+    _log_pd(request, [case.pk], batch)
     return case
 
 
@@ -473,9 +482,18 @@ def create_case(request: HttpRequest, body: CaseIn) -> Any:
         item.normalised()
     except IntakeError as exc:
         raise services.CaseActionError(str(exc)) from exc
-    outcome, case = intake([item], municipality=municipality, actor=request.user).outcomes[0]
+    # One transaction (one commit) for the case and the note that its author's data went back to the
+    # caller; the rows nobody reads back (events, deadlines, audit, that note) go in one round trip.
+    batch = StatementBatch()
+    with transaction.atomic():
+        result = intake([item], municipality=municipality, actor=request.user, batch=batch)
+        outcome, case = result.outcomes[0]
+        shown = _created(request, case, batch) if outcome == "created" else None
+        batch.flush()
+    if shown is not None:
+        return Status(201, shown)
     if outcome == "created":
-        return Status(201, _created(request, case))
+        raise Http404("Обращение не найдено.")
     return Status(200, _fresh(request, case.pk))
 
 

@@ -7,11 +7,13 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from otklik.api.models import ApiToken
 from otklik.audit.services import record
+from otklik.core.fastsql import select
 
 TOKEN_PREFIX = "otk_"
 
@@ -46,10 +48,16 @@ def authenticate(token: str) -> Any:
     """The user a valid token acts for, or None."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    obj = ApiToken.objects.select_related("user").filter(token_hash=_hash(token), is_active=True).first()
+    # Every API request runs these two reads: statements built once (otklik.core.fastsql).
+    found = select(ApiToken, '"token_hash" = %s AND "is_active"', [_hash(token)])
+    obj = found[0] if found else None
     now = timezone.now()
-    if obj is None or (obj.expires_at and obj.expires_at < now) or not obj.user.is_active:
+    if obj is None or (obj.expires_at and obj.expires_at < now):
         return None
+    users = select(get_user_model(), '"id" = %s AND "is_active"', [obj.user_id])
+    if not users:
+        return None
+    obj.user = users[0]
     if obj.last_used_at is None or now - obj.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=obj.pk).update(last_used_at=now)
     return obj.user

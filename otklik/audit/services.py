@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from otklik.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from otklik.core.batch import StatementBatch
 
 
 def record(
@@ -19,7 +22,9 @@ def record(
     before: Any = None,
     after: Any = None,
     actor_label: str = "",
+    batch: StatementBatch | None = None,
 ) -> AuditEvent:
+    """Write an audit record; with `batch`, at the batch's flush (the record is returned unsaved)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -29,7 +34,7 @@ def record(
     else:
         label = actor_label or "система"
         actor_obj = None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor_obj,
         actor_label=label,
         action=action,
@@ -38,11 +43,19 @@ def record(
         before=before,
         after=after,
     )
+    if batch is not None:
+        batch.add([event])
+    else:
+        event.save(force_insert=True)
+    return event
 
 
-def log_personal_data_access(user: Any, case_ids: Any, via: str) -> int:
+def log_personal_data_access(
+    user: Any, case_ids: Any, via: str, *, batch: StatementBatch | None = None
+) -> int:
     """Note that `user` saw the personal data of these cases unmasked (once per person, case, way and
-    day; repeated views the same day add nothing). Returns the number of cases given."""
+    day; repeated views the same day add nothing). Returns the number of cases given. With `batch`, the
+    note is written at the batch's flush."""
     from django.utils import timezone
 
     from otklik.audit.models import PersonalDataAccess
@@ -54,8 +67,9 @@ def log_personal_data_access(user: Any, case_ids: Any, via: str) -> int:
         return 0
     now = timezone.now()
     day = timezone.localdate(now)
-    PersonalDataAccess.objects.bulk_create(
-        [PersonalDataAccess(user_id=user.pk, case_id=pk, via=via, day=day, at=now) for pk in ids],
-        ignore_conflicts=True,
-    )
+    rows = [PersonalDataAccess(user_id=user.pk, case_id=pk, via=via, day=day, at=now) for pk in ids]
+    if batch is not None:
+        batch.add(rows, ignore_conflicts=True)
+    else:
+        PersonalDataAccess.objects.bulk_create(rows, ignore_conflicts=True)
     return len(ids)

@@ -11,6 +11,8 @@ from django.conf import settings
 from otklik.cases import rules as rule_fns
 from otklik.cases.models import DeadlineRule
 from otklik.core.calendar import ProductionCalendar, WorkSchedule
+from otklik.core.stampcache import StampedCache
+from otklik.org.models import Topic
 from otklik.territory.models import Municipality
 
 
@@ -49,11 +51,21 @@ def active_rules(kind: str, municipality: Municipality | None) -> list[DeadlineR
     return list(qs)
 
 
+#: The rules that win for a kind, a topic and a municipality, kept per process (otklik.core.stampcache):
+#: a rule edited, added or switched off is seen at once in the process that makes the change and within
+#: OTKLIK_CACHE_CHECK_SECONDS in every other one. Saves every registration the rule table's query.
+rules_cache = StampedCache("deadline_rules", [DeadlineRule, Topic])
+
+
 def winning_rules(kind: str, topic_code: str, municipality: Municipality | None) -> dict[str, DeadlineRule]:
-    chosen = rule_fns.select_rules(
-        active_rules(kind, municipality), kind, topic_code, municipality.pk if municipality else None
-    )
-    return {stage: rule for stage, rule in chosen.items() if isinstance(rule, DeadlineRule)}
+    """The rule of each stage (cached; the rules are shared, treat them as read-only)."""
+    muni_id = municipality.pk if municipality else None
+
+    def build() -> dict[str, DeadlineRule]:
+        chosen = rule_fns.select_rules(active_rules(kind, municipality), kind, topic_code, muni_id)
+        return {stage: rule for stage, rule in chosen.items() if isinstance(rule, DeadlineRule)}
+
+    return rules_cache.get((kind, topic_code, muni_id), build)
 
 
 def compute(

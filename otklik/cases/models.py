@@ -494,7 +494,7 @@ class DeadlineRule(TimeStamped):
     def __str__(self) -> str:
         topic = f", {self.topic.code}" if self.topic_id else ""
         return (
-            f"{self.get_kind_display()}{topic}: {self.get_stage_display()} — {self.amount.normalize()} "
+            f"{self.get_kind_display()}{topic}: {self.get_stage_display()} — {self.amount.normalize():f} "
             f"{self.get_unit_display()} {self.get_counts_from_display()}"
         )
 

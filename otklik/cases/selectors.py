@@ -38,7 +38,7 @@ def scope_q(user: Any) -> Q | None:
     for a in role_assignments(user):
         # A region-wide assignment: every municipality (an empty Q() would vanish when OR-ed).
         muni = Q(municipality_id=a.municipality_id) if a.municipality_id else Q(pk__isnull=False)
-        if a.role in (Role.CURATOR, Role.HEAD, Role.ANALYST, Role.OBSERVER, Role.INTEGRATION):
+        if a.role in WHOLE_MUNICIPALITY_ROLES:
             q |= muni
         elif a.role == Role.BLOCK_OWNER:
             q |= Q(block_id=a.block_id)
@@ -55,6 +55,21 @@ def scope_q(user: Any) -> Q | None:
         elif a.role == Role.REGISTRAR:
             q |= muni & Q(kind=Kind.APPEAL)
     return q
+
+
+#: Roles that see every case of their municipality (of every municipality when region-wide).
+WHOLE_MUNICIPALITY_ROLES = {Role.CURATOR, Role.HEAD, Role.ANALYST, Role.OBSERVER, Role.INTEGRATION}
+
+
+def sees_all_of(user: Any, municipality_id: int) -> bool:
+    """Whether the user sees every case of the municipality — `scope_q` decided without a query (its
+    first branch); False does not mean the user sees none of them."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(
+        a.role in WHOLE_MUNICIPALITY_ROLES and a.municipality_id in (None, municipality_id)
+        for a in role_assignments(user)
+    )
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:

@@ -9,10 +9,11 @@ when to throw them away:
   not business logic);
 - in every other process within `OTKLIK_CACHE_CHECK_SECONDS` seconds (default 2): the values are kept
   with the stamp of their tables — per table the row count, the highest id, the sum of ids and the latest
-  `updated_at` — read again with one query when that many seconds have passed since the last check;
-  a different stamp drops the values. An insert, a delete and an ORM save (which sets `updated_at`)
-  all change the stamp; only a raw `UPDATE` that leaves `updated_at` alone goes unseen — by other
-  processes — until the process restarts or `clear_all()` is called.
+  `updated_at` (or, for a table without one, the sum of the ids of its rows flagged `is_active`) — read
+  again with one query when that many seconds have passed since the last check; a different stamp drops
+  the values. An insert, a delete and an ORM save (which sets `updated_at`) all change the stamp; only a
+  raw `UPDATE` that leaves `updated_at` alone goes unseen — by other processes — until the process
+  restarts or `clear_all()` is called.
 """
 
 from __future__ import annotations
@@ -75,8 +76,12 @@ class StampedCache:
                 table = connection.ops.quote_name(model._meta.db_table)
                 pk = connection.ops.quote_name(model._meta.pk.column)
                 fields = ["COUNT(*)", f"MAX({pk})", f"SUM({pk})"]
-                if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+                names = {f.name for f in model._meta.concrete_fields}
+                if "updated_at" in names:
                     fields.append(f"MAX({connection.ops.quote_name('updated_at')})")
+                elif "is_active" in names:  # a flag switched without a timestamp (a model activated)
+                    active = connection.ops.quote_name("is_active")
+                    fields.append(f"SUM(CASE WHEN {active} THEN {pk} ELSE 0 END)")
                 parts += [f"(SELECT {f} FROM {table})" for f in fields]
             self._sql = "SELECT " + ", ".join(parts)
         with connection.cursor() as cursor:

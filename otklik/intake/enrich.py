@@ -87,6 +87,7 @@ class Gazetteer:
             stem = name[:-2] if len(name) > 5 else name
             self.patterns.append((re.compile(rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)"), loc))
         self.settlements = {s.name.lower(): s for s in Settlement.objects.filter(municipality=municipality)}
+        self.settlements_by_id = {s.pk: s for s in self.settlements.values()}
 
     def find(self, *texts: str) -> Locality | None:
         for text in texts:

@@ -30,6 +30,8 @@ from otklik.cases.models import (
 )
 from otklik.cases.routing import Router
 from otklik.cases.rules import compute_deadlines
+from otklik.core.batch import StatementBatch
+from otklik.core.fastsql import insert_returning_pk
 from otklik.intake.enrich import Enricher, Placement, get_enricher, topics_by_code
 from otklik.intake.text import normalise_line, normalise_text
 from otklik.quality.rules import ParsedRating
@@ -167,13 +169,14 @@ class _DeadlineCache:
         self.calendar = deadline_engine.production_calendar()
         self.schedule = deadline_engine.schedule_for(municipality)
         self.rules: dict[tuple[str, str], dict[str, DeadlineRule]] = {}
-        self.texts: dict[int, str] = {}
 
     def text(self, rule: DeadlineRule) -> str:
-        """The rule as the deadline keeps it (its str() reads choices' labels: once per rule)."""
-        if rule.pk not in self.texts:
-            self.texts[rule.pk] = str(rule)[:300]
-        return self.texts[rule.pk]
+        """The rule as the deadline keeps it (its str() reads choices' labels: once per rule, kept on the
+        process's cached rule — see deadline_engine.rules_cache)."""
+        text = getattr(rule, "_deadline_text", None)
+        if text is None:
+            text = rule._deadline_text = str(rule)[:300]  # type: ignore[attr-defined]
+        return text  # type: ignore[no-any-return]
 
     def compute(self, case: Case, topic_code: str) -> dict[str, tuple[datetime, DeadlineRule]]:
         key = (case.kind, topic_code)
@@ -186,13 +189,30 @@ class _DeadlineCache:
 
 
 def _reserve_numbers(municipality: Municipality, kind: str, year: int, n: int) -> range:
-    counter, _ = RegistrationCounter.objects.select_for_update().get_or_create(
-        municipality=municipality, prefix=REGISTRATION_PREFIX[kind], year=year
-    )
-    start = counter.last + 1
-    counter.last += n
-    counter.save(update_fields=["last"])
-    return range(start, start + n)
+    """N consecutive numbers of the series, taken under the counter row's lock (held to the end of the
+    transaction, so numbers are never given twice nor skipped by a rolled-back batch). One
+    `UPDATE … RETURNING` when the series exists; its first number of a year creates it."""
+    prefix = REGISTRATION_PREFIX[kind]
+    qn = connection.ops.quote_name
+    table, last_ = qn(RegistrationCounter._meta.db_table), qn("last")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last_} = {last_} + %s "
+            f"WHERE {qn('municipality_id')} = %s AND {qn('prefix')} = %s AND {qn('year')} = %s "
+            f"RETURNING {last_}",
+            [n, municipality.pk, prefix, year],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        counter, _ = RegistrationCounter.objects.select_for_update().get_or_create(
+            municipality=municipality, prefix=prefix, year=year
+        )
+        counter.last += n
+        counter.save(update_fields=["last"])
+        last = counter.last
+    else:
+        last = row[0]
+    return range(last - n + 1, last + 1)
 
 
 def new_tracking_token() -> str:
@@ -207,18 +227,25 @@ def intake(
     enricher: Enricher | None = None,
     register: bool = True,
     tracking: bool = False,
+    batch: StatementBatch | None = None,
 ) -> IntakeResult:
     """Take a batch of items in, in one transaction. Items must be valid (see `IntakeItem.normalised`).
 
     New (channel, external id) pairs become cases; known ones are updated when the source's content
     changed and left alone otherwise. Registration numbers, deadlines and routing are given to new cases.
+
+    The new cases' events, deadlines and answers and the audit record are written together at the end
+    (otklik.core.batch); a caller inside its own transaction may pass its `batch` to add rows of its own
+    and write them all with one `flush()` before the commit.
     """
     now = timezone.now()
     result = IntakeResult()
     if not items:
         return result
     enricher = enricher or get_enricher()
-    with transaction.atomic():
+    # Within a caller's transaction (an import's batch, an API call) no savepoint of its own: a failure
+    # here fails the caller's whole transaction, which every caller wants.
+    with transaction.atomic(savepoint=False):
         keys = [(i.channel, i.external_id) for i in items if i.external_id]
         existing: dict[tuple[str, str], Case] = {}
         if keys:
@@ -230,7 +257,8 @@ def intake(
                     existing[(case.channel, case.external_id)] = case  # type: ignore[index]
         new_items = [i for i in items if not i.external_id or (i.channel, i.external_id) not in existing]
         placements = enricher.place(new_items, municipality) if new_items else []
-        created = _create(new_items, placements, municipality, actor, now, register, tracking)
+        rows = batch if batch is not None else StatementBatch()
+        created = _create(new_items, placements, municipality, actor, now, register, tracking, rows)
         created_iter = iter(created)
         updated_cases: list[Case] = []
         for item in items:
@@ -245,6 +273,8 @@ def intake(
                 result.outcomes.append(("updated", case))
         if updated_cases:
             _save_updates(updated_cases, now)
+        if any(item.rating is not None for item in items):
+            rows.flush()  # the ratings are of the answers just written
         _record_ratings(items, result, now)
         record(
             "intake.batch",
@@ -258,7 +288,10 @@ def intake(
                 "unchanged": result.count("unchanged"),
             },
             actor_label="" if actor else "приём обращений",
+            batch=rows,
         )
+        if batch is None:
+            rows.flush()
     return result
 
 
@@ -303,6 +336,7 @@ def _create(
     now: datetime,
     register: bool,
     tracking: bool,
+    rows: StatementBatch,
 ) -> list[Case]:
     if not items:
         return []
@@ -345,7 +379,7 @@ def _create(
     events: list[CaseEvent] = []
     if register:
         _register_all(cases, items, municipality, now, deadlines)
-    Case.objects.bulk_create(cases)
+    insert_returning_pk(cases)
     answers = []
     for case, item in zip(cases, items, strict=True):
         first_event = len(events)
@@ -392,33 +426,10 @@ def _create(
             d.case = case
             deadlines.append(d)
         case._intake_events = events[first_event:]  # type: ignore[attr-defined]
-    _insert_plain(CaseEvent, events)
-    _insert_plain(CaseDeadline, deadlines)
-    Answer.objects.bulk_create(answers)
+    rows.add(events)
+    rows.add(deadlines)
+    rows.add(answers)
     return cases
-
-
-#: Below this many rows the ORM's bulk_create (which also gives the rows their ids) is as quick.
-PLAIN_INSERT_FROM = 50
-
-
-def _insert_plain(model: Any, objs: list[Any]) -> None:
-    """INSERT rows whose ids nobody reads back with one `executemany`. The ORM's bulk_create runs every
-    value of every row through its SQL compiler, which was most of an import's time in the database
-    layer; here each value is only prepared by its field (`get_db_prep_save`, the same conversion), and
-    the statement is built once. Small batches (an API call) keep bulk_create."""
-    if len(objs) < PLAIN_INSERT_FROM:
-        model.objects.bulk_create(objs)
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] for obj in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _register_all(

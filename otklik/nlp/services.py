@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from otklik.audit.services import record
 from otklik.cases.models import Case, CaseEvent
+from otklik.core.stampcache import StampedCache
 from otklik.nlp.keywords import KeywordClassifier, Prediction
 from otklik.nlp.model import FORMAT_VERSION, TrainedClassifier, cross_validate, fit
-from otklik.nlp.models import TopicLabel, TopicModel
+from otklik.nlp.models import TopicKeyword, TopicLabel, TopicModel
 from otklik.nlp.text import lemma_string
 from otklik.org.models import Topic
 from otklik.territory.models import Municipality
@@ -53,21 +54,15 @@ def active_model(municipality: Municipality | None) -> TopicModel | None:
     return qs.filter(municipality__isnull=True).order_by("-trained_at").first()
 
 
-def _keywords() -> KeywordClassifier:
-    from otklik.nlp.models import TopicKeyword
+#: The classifier each municipality uses, kept per process (otklik.core.stampcache): a model trained
+#: or switched on or off, a keyword or a topic edited is seen at once in the process that makes the
+#: change and within OTKLIK_CACHE_CHECK_SECONDS in every other one. Saves an intake the four queries
+#: that found the active model and the keywords' version.
+classifier_cache = StampedCache("nlp", [TopicModel, TopicKeyword, Topic])
 
-    stamp = (
-        TopicKeyword.objects.filter(is_active=True)
-        .order_by("-updated_at")
-        .values_list("updated_at", flat=True)
-    )
-    key = ("keywords", stamp.first(), TopicKeyword.objects.count())
-    with _lock:
-        if key not in _cache:
-            for k in [k for k in _cache if isinstance(k, tuple) and k[0] == "keywords"]:
-                del _cache[k]
-            _cache[key] = KeywordClassifier.from_db()
-        return _cache[key]  # type: ignore[no-any-return]
+
+def _keywords() -> KeywordClassifier:
+    return classifier_cache.get("keywords", KeywordClassifier.from_db)
 
 
 def load_trained(model: TopicModel) -> TrainedClassifier:
@@ -81,11 +76,16 @@ def load_trained(model: TopicModel) -> TrainedClassifier:
         return _cache[key]  # type: ignore[no-any-return]
 
 
-def classifier_for(municipality: Municipality | None) -> KeywordClassifier | TrainedClassifier:
+def _build_classifier(municipality: Municipality | None) -> KeywordClassifier | TrainedClassifier:
     model = active_model(municipality)
     if model is not None and Path(model.path).exists():
         return load_trained(model)
     return _keywords()
+
+
+def classifier_for(municipality: Municipality | None) -> KeywordClassifier | TrainedClassifier:
+    key = ("classifier", municipality.pk if municipality is not None else None)
+    return classifier_cache.get(key, lambda: _build_classifier(municipality))
 
 
 def classify(texts: list[str], municipality: Municipality | None = None) -> list[Prediction]:

@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from otklik.org.models import Role, RoleAssignment, Topic
+from otklik.core.fastsql import select
+from otklik.core.stampcache import StampedCache
+from otklik.org.models import Block, Department, Role, RoleAssignment, Topic
+from otklik.territory.models import Municipality
+
+#: Municipalities, blocks and departments by id, kept per process (otklik.core.stampcache): the scope
+#: objects of role assignments, read on every request.
+scope_cache = StampedCache("role_scopes", [Municipality, Block, Department])
+
+
+def _scopes() -> tuple[dict[int, Municipality], dict[int, Block], dict[int, Department]]:
+    def build() -> tuple[dict[int, Municipality], dict[int, Block], dict[int, Department]]:
+        return (
+            {m.pk: m for m in Municipality.objects.all()},
+            {b.pk: b for b in Block.objects.all()},
+            {d.pk: d for d in Department.objects.all()},
+        )
+
+    return scope_cache.get("all", build)
 
 
 def role_assignments(user: Any) -> list[RoleAssignment]:
-    """The user's role assignments with their scope objects, cached on the user object for the request."""
+    """The user's role assignments with their scope objects (municipality, block, department), cached on
+    the user object for the request. The assignments are read on every request (a role taken away
+    counts at once), by a statement built once (otklik.core.fastsql: this runs on every request); the
+    scope objects are copies of the process's cached ones."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_otklik_roles", None)
     if cached is None:
-        cached = list(
-            RoleAssignment.objects.filter(user=user).select_related("municipality", "block", "department")
-        )
+        cached = sorted(select(RoleAssignment, '"user_id" = %s', [user.pk]), key=lambda a: (a.role, a.pk))
+        if cached:
+            municipalities, blocks, departments = _scopes()
+            for a in cached:
+                for field, table in (
+                    ("municipality", municipalities),
+                    ("block", blocks),
+                    ("department", departments),
+                ):
+                    pk = getattr(a, f"{field}_id")
+                    if pk is not None:
+                        found = table.get(pk)
+                        # A scope made a moment ago in another process: read it (and the cache anew).
+                        setattr(a, field, copy.copy(found) if found is not None else getattr(a, field))
         user._otklik_roles = cached
     return cached
 

@@ -94,3 +94,17 @@ def test_a_consistent_case_passes_validation():
         subtopic=Topic.objects.get(code="waste.collection"),
     )
     case.full_clean()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("amount", "shown"), [("10", "— 10 рабочих"), ("30", "— 30 рабочих"), ("1.5", "— 1.5 рабочих")]
+)
+def test_a_deadline_rule_reads_its_amount_as_people_write_it(amount, shown):
+    """Not «1E+1 рабочих дней»: the rule's text is kept on every deadline and shown on the case page."""
+    from decimal import Decimal
+
+    from otklik.cases.models import DeadlineRule
+
+    rule = DeadlineRule(kind="message", stage="answer", amount=Decimal(amount), unit="working_days")
+    assert shown in str(rule)

@@ -9,9 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from otklik.cases.models import RoutingRule
+from otklik.cases.models import DeadlineRule, RoutingRule
 from otklik.core import stampcache
 from otklik.intake.services import IntakeItem, intake_one
+from otklik.nlp.models import TopicModel
+from otklik.nlp.services import classifier_cache
 from otklik.org.models import Role
 from otklik.territory.models import Locality, Street
 from tests.factories import BlockFactory, MunicipalityFactory, RoleFactory, SettlementFactory, UserFactory
@@ -106,3 +108,37 @@ def test_a_deactivated_specialist_is_never_served_from_the_cache(muni, clock):
     assert place(muni, "Не горит фонарь").owner == specialist
     type(specialist).objects.filter(pk=specialist.pk).update(is_active=False)  # no signal, no stamp
     assert place(muni, "Не горит фонарь").owner != specialist
+
+
+def test_the_classifier_and_the_deadline_rules_come_from_the_cache(muni, clock):
+    place(muni, "Не вывозят мусор")
+    with CaptureQueriesContext(connection) as ctx:
+        place(muni, "Не вывозят мусор")
+    tables = ("nlp_topicmodel", "nlp_topickeyword", "cases_deadlinerule")
+    assert [q["sql"] for q in ctx.captured_queries if any(t in q["sql"] for t in tables)] == []
+
+
+def test_a_deadline_rule_edited_is_seen_at_once(muni, clock):
+    before = place(muni, "Не вывозят мусор")
+    for rule in DeadlineRule.objects.filter(kind="message", stage="answer", is_active=True):
+        rule.amount += 5
+        rule.save()
+    after = place(muni, "Не вывозят мусор")
+    assert after.due_at > before.due_at
+
+
+def test_a_model_switched_on_or_off_elsewhere_changes_the_stamp(muni, settings):
+    """TopicModel has no updated_at: a flag flipped by another process still changes the stamp."""
+    model = TopicModel.objects.create(
+        municipality=muni,
+        path="/nonexistent.joblib",
+        trained_at=timezone.now(),
+        n_samples=1,
+        n_classes=1,
+        macro_f1=0.9,
+        accuracy=0.9,
+        baseline_macro_f1=0.5,
+    )
+    stamp = classifier_cache.stamp()
+    TopicModel.objects.filter(pk=model.pk).update(is_active=True)  # no signal
+    assert classifier_cache.stamp() != stamp

@@ -1,0 +1,144 @@
+"""Statements of the hottest paths (an API call's token and roles, a case's INSERT) without the ORM's
+query compiler.
+
+The compiler builds every statement anew from the query's expression tree: a SELECT with a join and a
+default ordering costs 3–5 ms of Python on a slow core, more than the database spends on it. The
+statements here are built once per model from its `_meta` (the same columns, the same quoting) and the
+rows turned into instances by `Model.from_db`, as the ORM itself does; values are prepared by the
+fields' own `pre_save`/`get_db_prep_save`. Only plain statements on one table are built here: anything
+more belongs to the ORM.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import connections
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+
+@cache
+def _select_prefix(model: type[Model], vendor: str) -> tuple[str, tuple[str, ...]]:
+    qn = connections["default"].ops.quote_name
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"{qn(model._meta.db_table)}.{qn(f.column)}" for f in fields)
+    return f"SELECT {columns} FROM {qn(model._meta.db_table)}", tuple(f.attname for f in fields)
+
+
+def select(model: type[M], where: str, params: list[Any], *, using: str = "default") -> list[M]:
+    """Instances of `model` whose rows match `where` (SQL with %s placeholders, columns quoted by the
+    caller where needed), in no particular order."""
+    connection = connections[using]
+    prefix, names = _select_prefix(model, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{prefix} WHERE {where}", params)
+        rows = cursor.fetchall()
+    converters = _converters(model, connection.vendor)
+    out = []
+    for row in rows:
+        if converters:
+            row = list(row)
+            for i, convert in converters:
+                row[i] = convert(row[i])
+        out.append(model.from_db(using, names, row))
+    return out
+
+
+@cache
+def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, Any], ...]:
+    """The backend's converters of the model's columns (SQLite's dates, booleans and JSON come back as
+    text and integers), as the ORM applies them to a result."""
+    connection = connections["default"]
+    found = []
+    for i, field in enumerate(model._meta.concrete_fields):
+        expression = field.get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if functions:
+            found.append((i, _chain(functions, expression, connection)))
+    return tuple(found)
+
+
+def _chain(functions: list[Any], expression: Any, connection: Any) -> Any:
+    def convert(value: Any) -> Any:
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    return convert
+
+
+@cache
+def _insert_parts(model: type[Model], vendor: str) -> tuple[str, str, tuple[Any, ...]]:
+    qn = connections["default"].ops.quote_name
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return head, row, fields
+
+
+def _take_related_ids(objs: list[Model], fields: tuple[Any, ...]) -> None:
+    """A relation set before its object was saved: take the id the object has now (as `bulk_create`)."""
+    related = [f for f in fields if f.is_relation]
+    for obj in objs:
+        for f in related:
+            if getattr(obj, f.attname) is None and f.is_cached(obj):
+                target = f.get_cached_value(obj)
+                if target is not None:
+                    setattr(obj, f.attname, target.pk)
+
+
+def insert_values(objs: list[Model], *, ignore_conflicts: bool = False) -> tuple[str, list[Any]]:
+    """One multi-row INSERT of unsaved instances of one model: (sql, params)."""
+    model = type(objs[0])
+    connection = connections["default"]
+    head, row, fields = _insert_parts(model, connection.vendor)
+    _take_related_ids(objs, fields)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    sql = head + ", ".join([row] * len(objs))
+    if ignore_conflicts and connection.vendor == "sqlite":
+        sql = "INSERT OR IGNORE" + sql[len("INSERT") :]
+    elif ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    return sql, params
+
+
+def insert_returning_pk(objs: list[Model]) -> None:
+    """INSERT unsaved instances of one model in one statement and give each its id, as `bulk_create`
+    does (and, like it, taking the ids in the order the database returns the rows: the rows' order on
+    PostgreSQL and on SQLite ≥ 3.35)."""
+    if not objs:
+        return
+    connection = connections["default"]
+    model = type(objs[0])
+    _, _, fields = _insert_parts(model, connection.vendor)
+    size = max(1, connection.ops.bulk_batch_size(list(fields), objs))  # SQLite's limit of parameters
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            part = objs[start : start + size]
+            sql, params = insert_values(part)
+            cursor.execute(f"{sql} RETURNING {pk}", params)
+            ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) != len(part):
+                raise RuntimeError(f"INSERT вернул {len(ids)} идентификаторов на {len(part)} строк")
+            for obj, pk_value in zip(part, ids, strict=True):
+                obj.pk = pk_value
+                obj._state.adding = False
+                obj._state.db = "default"
+
+
+def copy_rows(cursor: Any, objs: list[Model]) -> None:
+    """Unsaved instances of one model written by PostgreSQL's COPY over a Django cursor (the values
+    prepared as for an INSERT; psycopg adapts them as it would parameters)."""
+    connection = cursor.db
+    model = type(objs[0])
+    _, _, fields = _insert_parts(model, connection.vendor)
+    _take_related_ids(objs, fields)
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])

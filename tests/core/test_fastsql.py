@@ -1,0 +1,113 @@
+"""The hot paths' statements without the ORM's compiler (otklik.core.fastsql) and the rows written together
+at a flush (otklik.core.batch): the same rows and instances as the ORM's, on both engines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from otklik.audit.models import PersonalDataAccess
+from otklik.cases.models import Case, CaseEvent
+from otklik.core.batch import COPY_FROM, StatementBatch
+from otklik.core.fastsql import insert_returning_pk, select
+from otklik.org.models import Role, RoleAssignment
+from tests.factories import BlockFactory, CaseFactory, MunicipalityFactory, RoleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj):
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_select_gives_the_instances_the_orm_gives():
+    case = CaseFactory(
+        raw_payload={"Категория": "ЖКХ", "n": 1}, co_authors=[{"name": "Б"}], needs_review=True
+    )
+    [fast] = select(Case, '"id" = %s', [case.pk])
+    orm = Case.objects.get(pk=case.pk)
+    assert _fields(fast) == _fields(orm)
+    assert fast._state.adding is False and fast._state.db == "default"
+    assert select(Case, '"id" = %s', [case.pk + 1000]) == []
+
+
+def test_role_assignments_carry_their_scopes_and_a_removed_role_counts_at_once():
+    from otklik.org.selectors import role_assignments
+
+    muni = MunicipalityFactory()
+    block = BlockFactory(municipality=muni)
+    user = UserFactory()
+    RoleFactory(user=user, role=Role.HEAD, municipality=muni)
+    RoleFactory(user=user, role=Role.BLOCK_OWNER, municipality=muni, block=block)
+    roles = role_assignments(user)
+    assert [(a.role, a.municipality.code, a.block and a.block.name) for a in roles] == [
+        (Role.BLOCK_OWNER, muni.code, block.name),
+        (Role.HEAD, muni.code, None),
+    ]
+    roles[0].municipality.name = "изменено"  # a copy: the cached scope is not touched
+    fresh = type(user).objects.get(pk=user.pk)
+    assert role_assignments(fresh)[0].municipality.name == muni.name
+    RoleAssignment.objects.filter(user=user, role=Role.HEAD).delete()
+    fresh = type(user).objects.get(pk=user.pk)
+    assert [a.role for a in role_assignments(fresh)] == [Role.BLOCK_OWNER]
+
+
+def test_insert_returning_pk_gives_each_row_its_id_in_batches_past_the_engines_limit():
+    muni = MunicipalityFactory()
+    now = timezone.now()
+    cases = [
+        Case(municipality=muni, kind="message", channel="api", text=f"Текст № {i} (100 %)", received_at=now)
+        for i in range(120)  # SQLite takes ~22 rows of a case a statement
+    ]
+    insert_returning_pk(cases)
+    assert len({c.pk for c in cases}) == 120
+    for case in (cases[0], cases[57], cases[-1]):
+        stored = Case.objects.get(pk=case.pk)
+        assert stored.text == case.text and stored.created_at is not None
+        assert case._state.adding is False
+
+
+@pytest.mark.parametrize("n", [2, COPY_FROM + 5])  # a multi-row INSERT; COPY on PostgreSQL
+def test_a_batch_writes_its_rows_at_the_flush_as_the_orm_would(n):
+    case = CaseFactory()
+    user = UserFactory()
+    at = timezone.now() - timedelta(days=1)
+    batch = StatementBatch()
+    events = [
+        CaseEvent(
+            case=case, at=at, type=CaseEvent.Type.COMMENT, note=f"«{i}» 50 % o'clock; --", data={"i": i}
+        )
+        for i in range(n)
+    ]
+    with transaction.atomic():
+        batch.add(events)
+        today = timezone.localdate()
+        batch.add([PersonalDataAccess(user_id=user.pk, case_id=case.pk, via="api", day=today, at=at)])
+        batch.add(
+            [PersonalDataAccess(user_id=user.pk, case_id=case.pk, via="api", day=today, at=at)],
+            ignore_conflicts=True,
+        )
+        assert not CaseEvent.objects.filter(case=case).exists()  # nothing before the flush
+        with CaptureQueriesContext(connection) as ctx:
+            batch.flush()
+        assert not batch
+    stored = list(CaseEvent.objects.filter(case=case).order_by("pk"))
+    assert [(e.note, e.data, e.at) for e in stored] == [(e.note, e.data, e.at) for e in events]
+    assert PersonalDataAccess.objects.filter(case=case).count() == 1  # the repeat ignored
+    if connection.vendor == "postgresql" and n < COPY_FROM:
+        assert len(ctx.captured_queries) == 1  # one round trip for three statements
+
+
+def test_a_relation_set_before_its_object_was_saved_is_written_with_its_id():
+    muni = MunicipalityFactory()
+    case = Case(municipality=muni, kind="message", channel="api", text="Текст", received_at=timezone.now())
+    event = CaseEvent(case=case, at=timezone.now(), type=CaseEvent.Type.RECEIVED)
+    insert_returning_pk([case])
+    batch = StatementBatch()
+    batch.add([event])
+    batch.flush()
+    assert CaseEvent.objects.get(case_id=case.pk).type == CaseEvent.Type.RECEIVED
