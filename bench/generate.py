@@ -588,9 +588,11 @@ def generate(
         ):
             cursor.execute(sql)
     if connection.vendor == "postgresql" and connection.get_autocommit():
+        # As autovacuum would have done in a database that has lived: statistics, and the visibility map
+        # without which the covering indexes' index-only scans still visit every row's page.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        stage("ANALYZE")
+            cursor.execute("VACUUM (ANALYZE)")
+        stage("VACUUM (ANALYZE)")
     rows = {m._meta.db_table: m.objects.count() for m in counted_models()}
     seconds = round(time.perf_counter() - started, 1)
     stage("готово")
