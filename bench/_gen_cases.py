@@ -81,6 +81,17 @@ CHANNEL_NOTE = {
 TOKENS = ("⟦1⟧", "⟦2⟧", "⟦3⟧", "⟦4⟧")  # locality, street, house, settlement in pooled texts
 
 
+def _slots(place: Any) -> Any:
+    """The text generator's slots of a place: tokens a row's own locality, street, … replace later
+    (none for a place without a locality)."""
+    return texts.Slots(
+        locality=f"{place.prefix} {TOKENS[0]}" if place.prefix else "",
+        street=TOKENS[1] if place.prefix else "",
+        house=TOKENS[2] if place.prefix else "",
+        settlement=TOKENS[3] if place.prefix else "",
+    )
+
+
 def synthetic_calendar(years: range) -> Any:
     """The shipped production calendar, completed for the years it lacks by the fixed holidays alone."""
     from otklik.core.calendar import ProductionCalendar, YearCalendar
@@ -246,12 +257,7 @@ class CaseGenerator:
         key = (subtopic, style, place.prefix)
         pool = self._text_pool.get(key)
         if pool is None:
-            slots = texts.Slots(
-                locality=f"{place.prefix} {TOKENS[0]}" if place.prefix else "",
-                street=TOKENS[1] if place.prefix else "",
-                house=TOKENS[2] if place.prefix else "",
-                settlement=TOKENS[3] if place.prefix else "",
-            )
+            slots = _slots(place)
             pool = self._text_pool[key] = [
                 texts.message_text(self.rng, subtopic, style, slots) for _ in range(48)
             ]
@@ -261,12 +267,7 @@ class CaseGenerator:
         key = (subtopic, place.prefix, formal)
         pool = self._answer_pool.get(key)
         if pool is None:
-            slots = texts.Slots(
-                locality=f"{place.prefix} {TOKENS[0]}" if place.prefix else "",
-                street=TOKENS[1] if place.prefix else "",
-                house=TOKENS[2] if place.prefix else "",
-                settlement=TOKENS[3] if place.prefix else "",
-            )
+            slots = _slots(place)
             pool = self._answer_pool[key] = [
                 texts.answer_text(self.rng, subtopic, slots, formal_reply=formal) for _ in range(32)
             ]

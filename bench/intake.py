@@ -211,29 +211,21 @@ def insert_floor(municipality: Any, run: str, limit: int = 5000) -> tuple[int, f
     )
     if not ids:
         return 0, 0.0
-    with connection.cursor() as cursor:
-        try:
-            with transaction.atomic():
-                cursor.execute(
-                    f"CREATE TEMPORARY TABLE bench_floor AS SELECT * FROM {table} WHERE id = ANY(%s)", [ids]
-                )
-                cursor.execute(
-                    "UPDATE bench_floor SET id = nextval(pg_get_serial_sequence(%s, 'id')), "
-                    "external_id = 'floor-' || id, registration_number = 'FLOOR-' || id, "
-                    "tracking_token = NULL",
-                    [Case._meta.db_table],
-                )
-                started = time.perf_counter()
-                cursor.execute(f"INSERT INTO {table} SELECT * FROM bench_floor")
-                seconds = time.perf_counter() - started
-                raise _RollBack
-        except _RollBack:
-            pass
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE bench_floor AS SELECT * FROM {table} WHERE id = ANY(%s)", [ids]
+        )
+        cursor.execute(
+            "UPDATE bench_floor SET id = nextval(pg_get_serial_sequence(%s, 'id')), "
+            "external_id = 'floor-' || id, registration_number = 'FLOOR-' || id, "
+            "tracking_token = NULL",
+            [Case._meta.db_table],
+        )
+        started = time.perf_counter()
+        cursor.execute(f"INSERT INTO {table} SELECT * FROM bench_floor")
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)  # the rows and the temporary table go again
     return len(ids), seconds
-
-
-class _RollBack(Exception):
-    pass
 
 
 def _allow_size(path: Path) -> None:

@@ -47,10 +47,13 @@ class StatementBatch:
             return
         with connection.cursor() as cursor:
             raw = cursor.cursor  # psycopg's ClientCursor: mogrify merges exactly as execute would
-            script = []
+            script: list[str] = []
             for _, objs, ignore in rows:
-                if len(objs) >= COPY_FROM and not ignore:
-                    copy_rows(cursor, objs)  # an import's thousands of rows
+                if len(objs) >= COPY_FROM and not ignore:  # an import's thousands of rows
+                    if script:  # what came before goes first: the rows keep their order
+                        cursor.execute(";\n".join(script))
+                        script = []
+                    copy_rows(cursor, objs)
                 else:
                     script.append(raw.mogrify(*insert_values(objs, ignore_conflicts=ignore)))
             if script:

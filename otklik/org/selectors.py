@@ -15,15 +15,12 @@ from otklik.territory.models import Municipality
 scope_cache = StampedCache("role_scopes", [Municipality, Block, Department])
 
 
-def _scopes() -> tuple[dict[int, Municipality], dict[int, Block], dict[int, Department]]:
-    def build() -> tuple[dict[int, Municipality], dict[int, Block], dict[int, Department]]:
-        return (
-            {m.pk: m for m in Municipality.objects.all()},
-            {b.pk: b for b in Block.objects.all()},
-            {d.pk: d for d in Department.objects.all()},
-        )
-
-    return scope_cache.get("all", build)
+def _load_scopes() -> tuple[dict[int, Municipality], dict[int, Block], dict[int, Department]]:
+    return (
+        {m.pk: m for m in Municipality.objects.all()},
+        {b.pk: b for b in Block.objects.all()},
+        {d.pk: d for d in Department.objects.all()},
+    )
 
 
 def role_assignments(user: Any) -> list[RoleAssignment]:
@@ -37,18 +34,13 @@ def role_assignments(user: Any) -> list[RoleAssignment]:
     if cached is None:
         cached = sorted(select(RoleAssignment, '"user_id" = %s', [user.pk]), key=lambda a: (a.role, a.pk))
         if cached:
-            municipalities, blocks, departments = _scopes()
+            names = ("municipality", "block", "department")
+            scopes = list(zip(names, scope_cache.get("all", _load_scopes), strict=True))
             for a in cached:
-                for field, table in (
-                    ("municipality", municipalities),
-                    ("block", blocks),
-                    ("department", departments),
-                ):
-                    pk = getattr(a, f"{field}_id")
-                    if pk is not None:
-                        found = table.get(pk)
-                        # A scope made a moment ago in another process: read it (and the cache anew).
-                        setattr(a, field, copy.copy(found) if found is not None else getattr(a, field))
+                for field, by_id in scopes:
+                    # One made a moment ago in another process is not cached yet: read when used.
+                    if (found := by_id.get(getattr(a, f"{field}_id"))) is not None:
+                        setattr(a, field, copy.copy(found))
         user._otklik_roles = cached
     return cached
 
