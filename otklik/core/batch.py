@@ -19,10 +19,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Model
 
-from otklik.core.fastsql import copy_rows, insert_values
-
-#: From this many rows of a table on, PostgreSQL gets them by COPY (no SQL text to build and parse).
-COPY_FROM = 100
+from otklik.core.fastsql import COPY_FROM, copy_rows, insert_values
 
 
 class StatementBatch:

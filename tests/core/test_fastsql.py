@@ -4,6 +4,7 @@ at a flush (otklik.core.batch): the same rows and instances as the ORM's, on bot
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection, transaction
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from otklik.audit.models import PersonalDataAccess
-from otklik.cases.models import Case, CaseEvent
+from otklik.cases.models import Case, CaseEvent, Status
 from otklik.core.batch import COPY_FROM, StatementBatch
 from otklik.core.fastsql import insert_returning_pk, select
 from otklik.org.models import Role, RoleAssignment
@@ -57,6 +58,7 @@ def test_role_assignments_carry_their_scopes_and_a_removed_role_counts_at_once()
 
 
 def test_insert_returning_pk_gives_each_row_its_id_in_batches_past_the_engines_limit():
+    # SQLite: several INSERTs (its limit of parameters); PostgreSQL: ids from the sequence, then COPY
     muni = MunicipalityFactory()
     now = timezone.now()
     cases = [
@@ -65,10 +67,13 @@ def test_insert_returning_pk_gives_each_row_its_id_in_batches_past_the_engines_l
     ]
     insert_returning_pk(cases)
     assert len({c.pk for c in cases}) == 120
+    assert [c.pk for c in cases] == sorted(c.pk for c in cases)  # in the order given
     for case in (cases[0], cases[57], cases[-1]):
         stored = Case.objects.get(pk=case.pk)
         assert stored.text == case.text and stored.created_at is not None
         assert case._state.adding is False
+    later = Case.objects.create(municipality=muni, kind="message", channel="api", text="Ещё", received_at=now)
+    assert later.pk > cases[-1].pk  # the sequence moved past the ids taken
 
 
 @pytest.mark.parametrize("n", [2, COPY_FROM + 5])  # a multi-row INSERT; COPY on PostgreSQL
@@ -111,3 +116,38 @@ def test_a_relation_set_before_its_object_was_saved_is_written_with_its_id():
     batch.add([event])
     batch.flush()
     assert CaseEvent.objects.get(case_id=case.pk).type == CaseEvent.Type.RECEIVED
+
+
+def _comparable(value):
+    return getattr(value, "obj", value)  # psycopg's Json/Jsonb wrappers: their content
+
+
+def test_rows_are_prepared_exactly_as_the_fields_prepare_them():
+    from otklik.core.fastsql import _insert_parts, _preparers, _row_values
+
+    muni = MunicipalityFactory()
+    aware = timezone.now()
+    case = Case(
+        municipality=muni,
+        kind="message",
+        channel="api",
+        title="Заголовок",
+        text="Текст 100 %",
+        received_at=aware,
+        answered_at=aware,
+        raw_payload={"a": [1, "б"]},
+        review_reasons=["topic"],
+        is_anonymous=True,
+        topic_confidence=0.75,
+    )
+    case.status = Status.RECEIVED  # a str subclass: the slow path
+    for with_pk in (False, True):
+        _, _, fields = _insert_parts(Case, connection.vendor)
+        if with_pk:
+            case.pk = 10**9
+            fields = (Case._meta.pk, *fields)
+        with mock.patch("django.utils.timezone.now", return_value=aware):  # created_at, updated_at
+            expected = [f.get_db_prep_save(f.pre_save(case, True), connection) for f in fields]
+            got = _row_values(case, _preparers(Case, connection.vendor, with_pk), connection)
+        assert [_comparable(v) for v in got] == [_comparable(v) for v in expected]
+        assert [type(v) for v in got] == [type(v) for v in expected]
