@@ -69,7 +69,9 @@ class TopicIndex:
 
 
 class Gazetteer:
-    """The municipality's localities, matched in free text by the stem of their names.
+    """The municipality's localities, matched in free text by the stem of their names; where several
+    share a stem (Майорский, Майорская), the one whose name the text gives exactly — never a guess when
+    two localities bear the same name.
 
     `Gazetteer.of(municipality)` gives the process's cached one (rebuilt after an edit)."""
 
@@ -82,10 +84,13 @@ class Gazetteer:
             Locality.objects.filter(settlement__municipality=municipality).select_related("settlement")
         )
         self.patterns = []
+        #: A locality's name as it is, for telling apart names of one stem (Майорский, Майорская).
+        self.exact: dict[int, re.Pattern[str]] = {}
         for loc in self.localities:
             name = loc.name.lower().replace("ё", "е")
             stem = name[:-2] if len(name) > 5 else name
             self.patterns.append((re.compile(rf"(?<!\w){re.escape(stem)}\w{{0,3}}(?!\w)"), loc))
+            self.exact[loc.pk] = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
         self.settlements = {s.name.lower(): s for s in Settlement.objects.filter(municipality=municipality)}
         self.settlements_by_id = {s.pk: s for s in self.settlements.values()}
 
@@ -95,6 +100,8 @@ class Gazetteer:
                 continue
             lowered = text.lower().replace("ё", "е")
             found = {loc.pk: loc for pattern, loc in self.patterns if pattern.search(lowered)}
+            if len(found) > 1:  # names of one stem: the one written out in full, if only one is
+                found = {pk: loc for pk, loc in found.items() if self.exact[pk].search(lowered)} or found
             if len(found) == 1:
                 return next(iter(found.values()))
             if len(found) > 1:  # ambiguous: leave it to a person

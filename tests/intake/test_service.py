@@ -139,3 +139,26 @@ def test_tracking_link_token_is_issued_on_request(muni):
     case = intake_one(item(channel="web", external_id=None), municipality=muni, tracking=True)
     assert case.tracking_token and len(case.tracking_token) >= 20
     assert case.kind == "appeal"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Майорский", "Майорский"),  # the name as it is, though «Майорская» shares its stem
+        ("Не вывозят мусор в ст-це Майорская", "Майорская"),
+        ("Не вывозят мусор в Майорской", None),  # inflected: both stems match, neither name as it is
+        ("Из Майорского в Майорскую не ходит автобус", None),
+        ("Вишнёвский", None),  # two localities of that very name: never guessed
+        ("Котельниково", "Котельниково"),
+    ],
+)
+def test_localities_of_one_stem_are_told_apart_by_the_name_as_written(muni, text, expected):
+    from otklik.intake.enrich import Gazetteer
+
+    other = SettlementFactory(municipality=muni, name="Майорское сельское поселение")
+    LocalityFactory(settlement=other, name="Майорский")
+    LocalityFactory(settlement=other, name="Майорская", kind="stanitsa")
+    LocalityFactory(settlement=other, name="Вишнёвский")
+    LocalityFactory(settlement=SettlementFactory(municipality=muni), name="Вишнёвский")
+    found = Gazetteer(muni).find(text)
+    assert (found.name if found else None) == expected
