@@ -5,7 +5,8 @@ docs/import.md, a CSV in UTF-8 separated by «;» as the platform gives it; text
 text module (otklik.demo.texts) about the municipality's own localities and streets; 85 % with the
 platform's category (the mapping gives the topic), 15 % without (the classifier decides); half of them
 already answered by the platform, with an answer and a rating — and imports it through the full intake
-path exactly as `otklik import pos FILE --municipality CODE` does (`import_file`: classification,
+path exactly as `otklik import pos FILE --municipality CODE` does (`import_file`, with as many worker
+processes as the command takes by default — `--workers`: classification,
 territory, dedupe, deadlines, registration numbers, routing, ratings, audit) into the current database
 (DATABASE_URL), timed in messages per second.
 
@@ -279,12 +280,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rows", type=int, default=100_000, help="строк выгрузки (по умолчанию 100000)")
     parser.add_argument("--municipality", help="код МО (по умолчанию — МО с наибольшим числом пунктов)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--workers", type=int, help="процессов приёма (по умолчанию как у otklik import: ядра, до 4)"
+    )
     args = parser.parse_args(argv)
     setup_django()
     from django.db.models import Count
 
+    from otklik.intake.imports.cli import default_workers
     from otklik.intake.imports.services import import_file
     from otklik.territory.models import Municipality
+
+    workers = args.workers or default_workers()
 
     qs = Municipality.objects.annotate(n=Count("settlements__localities")).order_by("-n", "pk")
     municipality = qs.filter(code=args.municipality).first() if args.municipality else qs.first()
@@ -307,7 +314,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         counters = _counters(municipality)
         try:
             seconds = time.perf_counter()
-            batch = import_file(path, "pos", municipality=municipality)
+            batch = import_file(path, "pos", municipality=municipality, workers=workers)
             seconds = time.perf_counter() - seconds
             summary = batch.summary()
             copy_seconds = copy_reference(path)
@@ -321,7 +328,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ratio = copy_rps / mps if mps else None
     floor_rps = floor_rows / floor_seconds if floor_seconds else None
     load = os.getloadavg()
-    print(f"Импорт: {summary}; {seconds:.1f} с — {mps:.0f} сообщений/с (цель ≥ {GOAL}).")
+    print(f"Импорт ({workers} проц.): {summary}; {seconds:.1f} с — {mps:.0f} сообщений/с (цель ≥ {GOAL}).")
     print(f"COPY тех же строк: {copy_seconds:.2f} с — {copy_rps:.0f} строк/с; отношение {ratio or 0:.1f}.")
     if floor_rps:
         print(
@@ -333,6 +340,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "bench": "intake_pos",
         "vendor": vendor(),
         "rows": args.rows,
+        "workers": workers,
         "created": summary["created"],
         "rejected": summary["rejected"],
         "seconds": round(seconds, 2),

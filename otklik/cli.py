@@ -496,6 +496,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         i.add_argument("file", help="путь к файлу выгрузки")
         i.add_argument("--municipality", help="код муниципального образования для всех строк")
+        i.add_argument(
+            "--workers",
+            type=int,
+            help="процессов приёма на PostgreSQL (OTKLIK_IMPORT_WORKERS, по умолчанию — число ядер, до 4)",
+        )
         i.set_defaults(func=cmd_import, channel=channel)
 
     from otklik.nlp.cli import add_parsers as add_nlp_parsers

@@ -377,11 +377,9 @@ def _create(
         cases.append(case)
     deadlines: list[CaseDeadline] = []
     events: list[CaseEvent] = []
-    if register:
-        _register_all(cases, items, municipality, now, deadlines)
-    insert_returning_pk(cases)
+    per_series = _register_all(cases, items, municipality, now, deadlines) if register else {}
     answers = []
-    for case, item in zip(cases, items, strict=True):
+    for case, item in zip(cases, items, strict=True):  # rows that need no id yet: before the numbers
         first_event = len(events)
         events.append(
             CaseEvent(
@@ -418,14 +416,19 @@ def _create(
                     note="Ответ по данным источника",
                 )
             )
-        for name, content in item.attachments:
-            attachment = Attachment(case=case, name=name[:255])
-            attachment.file.save(name, ContentFile(content), save=False)
-            attachment.save()
         for d in getattr(case, "_deadlines", []):
             d.case = case
             deadlines.append(d)
         case._intake_events = events[first_event:]  # type: ignore[attr-defined]
+    # The registration numbers as late as possible: their counter rows stay locked to the commit, and
+    # parallel imports (otklik.intake.imports) wait for one another only from here on.
+    _number_all(per_series, municipality)
+    insert_returning_pk(cases)
+    for case, item in zip(cases, items, strict=True):
+        for name, content in item.attachments:
+            attachment = Attachment(case=case, name=name[:255])
+            attachment.file.save(name, ContentFile(content), save=False)
+            attachment.save()
     rows.add(events)
     rows.add(deadlines)
     rows.add(answers)
@@ -438,7 +441,9 @@ def _register_all(
     municipality: Municipality,
     now: datetime,
     deadlines: list[CaseDeadline],
-) -> None:
+) -> dict[tuple[str, int], list[Case]]:
+    """Deadlines, routing and status of new cases; returns them by registration series (kind, year)
+    for `_number_all`."""
     router = Router(municipality.pk)
     cache = _DeadlineCache(municipality)
     topic_code = {t.pk: t.code for t in topics_by_code().values()}
@@ -480,7 +485,13 @@ def _register_all(
             for d in case._deadlines:  # type: ignore[attr-defined]
                 if d.stage in ("answer", "first_reaction"):
                     d.met_at = case.answered_at
-    for (kind, year), series in per_series.items():
+    return per_series
+
+
+def _number_all(per_series: dict[tuple[str, int], list[Case]], municipality: Municipality) -> None:
+    """Registration numbers, series by series in one order (kind, year): two transactions that take
+    the same series never wait for each other crosswise."""
+    for (kind, year), series in sorted(per_series.items()):
         numbers = _reserve_numbers(municipality, kind, year, len(series))
         for case, n in zip(series, numbers, strict=True):
             case.registration_number = format_registration_number(

@@ -3,24 +3,33 @@
 Each batch of rows is one transaction together with its rejected rows and the batch's progress, so a
 crash or a kill mid-file leaves whole rows only; importing the file again finds the rows already
 taken in unchanged and finishes the job.
+
+On PostgreSQL a file's batches may be taken in by several processes at once (`workers`, the CLI's
+`--workers`): this process reads and checks the rows, forked worker processes place, register and
+write them, each batch still one transaction. They wait for one another only while a batch holds its
+registration counter (from its numbers to its commit), so numbers stay without gaps or repeats.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict, deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from otklik.audit.services import record
 from otklik.cases.deadline_engine import production_calendar
+from otklik.intake.enrich import get_enricher
 from otklik.intake.imports.reader import FileError, Table, read_table
 from otklik.intake.mapping import sync_default_mappings
 from otklik.intake.models import ImportBatch, ImportRejection, SourceMapping
@@ -30,6 +39,8 @@ from otklik.quality.rules import UnknownRating, parse_rating
 from otklik.territory.models import Municipality
 
 BATCH_SIZE = 500
+#: A batch's accepted rows: (row number, the item, its municipality).
+Pending = list[tuple[int, IntakeItem, Municipality]]
 #: Longest accepted value per field; longer ones are rejected, never cut silently.
 MAX_LENGTHS = {
     "external_id": 100,
@@ -253,8 +264,12 @@ def import_file(
     municipality: Municipality | None = None,
     actor: Any = None,
     batch_size: int = BATCH_SIZE,
+    workers: int = 1,
 ) -> ImportBatch:
-    """Import an export file of `channel` ("pos" or "incident"); returns the finished batch."""
+    """Import an export file of `channel` ("pos" or "incident"); returns the finished batch.
+
+    `workers` > 1: the batches are taken in by that many processes at once — on PostgreSQL, outside a
+    transaction only (elsewhere one process does it all)."""
     if channel not in ("pos", "incident"):
         raise ImportFileError(f"Неизвестный канал «{channel}»")
     if not path.is_file():
@@ -281,15 +296,22 @@ def import_file(
     batch.encoding = table.encoding
     batch.warnings = [f"неизвестная колонка «{h}» не импортируется" for h in columns.unknown] + table.notes
     batch.save(update_fields=["encoding", "warnings"])
-    _run(
-        batch,
-        table,
-        columns,
-        mapping,
-        MunicipalityIndex(default, fixed=municipality is not None),
-        actor,
-        batch_size,
-    )
+    munis = MunicipalityIndex(default, fixed=municipality is not None)
+    try:
+        if _parallel_possible(workers):
+            with _ParallelSink(batch, actor, workers) as sink:
+                _run(batch, table, columns, mapping, munis, batch_size, sink)
+            batch.refresh_from_db()
+        else:
+            _run(batch, table, columns, mapping, munis, batch_size, _Sink(batch, actor))
+    except Exception as exc:
+        if not connection.in_atomic_block:  # the batches committed stay; the import says it stopped
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportBatch.Status.FAILED,
+                error=f"Импорт прерван: {exc}"[:2000],
+                finished_at=timezone.now(),
+            )
+        raise
     batch.status, batch.finished_at = ImportBatch.Status.DONE, timezone.now()
     batch.save(update_fields=["status", "finished_at"])
     record(
@@ -313,12 +335,12 @@ def _run(
     columns: Columns,
     mapping: SourceMapping,
     munis: MunicipalityIndex,
-    actor: Any,
     batch_size: int,
+    sink: _Sink,
 ) -> None:
     seen: dict[str, int] = {}
     row_warnings = 0
-    pending: list[tuple[int, IntakeItem, Municipality]] = []
+    pending: Pending = []
     rejections: list[ImportRejection] = []
     width = len(table.headers)
     years = set(production_calendar().years())
@@ -366,32 +388,109 @@ def _run(
                         f"и в других строках: показаны первые {MAX_ROW_WARNINGS} предупреждений"
                     )
         if len(pending) >= batch_size:
-            _commit(batch, pending, rejections, actor, number)
+            sink.put(pending, rejections, number)
             pending, rejections = [], []
-    _commit(batch, pending, rejections, actor, batch.rows + 1)
+    sink.put(pending, rejections, batch.rows + 1)
 
 
-def _commit(
-    batch: ImportBatch,
-    pending: list[tuple[int, IntakeItem, Municipality]],
-    rejections: list[ImportRejection],
-    actor: Any,
-    last_row: int,
-) -> None:
+def _take_in(pending: Pending, actor: Any) -> Counter[str]:
+    """The batch's rows through the intake, municipality by municipality (always in the order of their
+    ids: two batches never lock their registration counters crosswise); outcomes counted."""
     by_muni: dict[int, list[IntakeItem]] = defaultdict(list)
     munis: dict[int, Municipality] = {}
     for _, item, muni in pending:
         by_muni[muni.pk].append(item)
         munis[muni.pk] = muni
+    counts: Counter[str] = Counter()
+    for muni_id in sorted(by_muni):
+        result = intake(by_muni[muni_id], municipality=munis[muni_id], actor=actor)
+        counts.update(outcome for outcome, _ in result.outcomes)
+    return counts
+
+
+class _Sink:
+    """Takes in each batch of rows as it is read, in this process."""
+
+    def __init__(self, batch: ImportBatch, actor: Any) -> None:
+        self.batch, self.actor = batch, actor
+
+    def put(self, pending: Pending, rejections: list[ImportRejection], last: int) -> None:
+        batch = self.batch
+        with transaction.atomic():
+            counts = _take_in(pending, self.actor)
+            batch.created += counts["created"]
+            batch.updated += counts["updated"]
+            batch.unchanged += counts["unchanged"]
+            ImportRejection.objects.bulk_create(rejections)
+            batch.rejected += len(rejections)
+            batch.next_row = last
+            batch.save(
+                update_fields=["rows", "created", "updated", "unchanged", "rejected", "next_row", "warnings"]
+            )
+
+
+def _parallel_possible(workers: int) -> bool:
+    """Several processes need PostgreSQL (SQLite takes one writer at a time) and no open transaction
+    (the workers could not see what it holds, and forking would cut its connection)."""
+    return workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+class _ParallelSink(_Sink):
+    """Hands each batch of rows to a pool of forked processes; at most two batches a process wait.
+
+    The batch's counters are added to by the workers (`F()` increments in each batch's transaction);
+    this process writes only the rows read and the warnings. A batch that fails stops the import: what
+    was committed stays, as after a crash, and the error goes to the caller."""
+
+    def __init__(self, batch: ImportBatch, actor: Any, workers: int) -> None:
+        super().__init__(batch, actor)
+        self.workers = workers
+        self.futures: deque[Future[None]] = deque()
+
+    def __enter__(self) -> _ParallelSink:
+        get_enricher()  # the NLP modules imported once, before the fork, and shared
+        connections.close_all()  # no connection may be inherited: each worker opens its own
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        self.pool.submit(int).result()  # every worker forked now, before this process connects again
+        return self
+
+    def put(self, pending: Pending, rejections: list[ImportRejection], last: int) -> None:
+        batch = self.batch
+        ImportBatch.objects.filter(pk=batch.pk).update(rows=batch.rows, warnings=batch.warnings)
+        failed = [
+            {"row": r.row, "external_id": r.external_id, "reason": r.reason, "raw": r.raw} for r in rejections
+        ]
+        processed = len(pending) + len(failed)
+        future = self.pool.submit(_take_in_worker, batch.pk, pending, failed, self.actor, processed)
+        self.futures.append(future)
+        while len(self.futures) > 2 * self.workers or (self.futures and self.futures[0].done()):
+            self.futures.popleft().result()
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        try:
+            while self.futures and kind is None:
+                self.futures.popleft().result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        batch = self.batch
+        ImportBatch.objects.filter(pk=batch.pk).update(rows=batch.rows, warnings=batch.warnings)
+
+
+def _take_in_worker(
+    batch_pk: int,
+    pending: Pending,
+    rejections: list[dict[str, Any]],
+    actor: Any,
+    processed: int,
+) -> None:
+    """One batch in a worker process: its rows, its rejections and the counters, one transaction."""
     with transaction.atomic():
-        for muni_id, items in by_muni.items():
-            result = intake(items, municipality=munis[muni_id], actor=actor)
-            batch.created += result.count("created")
-            batch.updated += result.count("updated")
-            batch.unchanged += result.count("unchanged")
-        ImportRejection.objects.bulk_create(rejections)
-        batch.rejected += len(rejections)
-        batch.next_row = last_row
-        batch.save(
-            update_fields=["rows", "created", "updated", "unchanged", "rejected", "next_row", "warnings"]
+        counts = _take_in(pending, actor)
+        ImportRejection.objects.bulk_create([ImportRejection(batch_id=batch_pk, **r) for r in rejections])
+        ImportBatch.objects.filter(pk=batch_pk).update(
+            created=F("created") + counts["created"],
+            updated=F("updated") + counts["updated"],
+            unchanged=F("unchanged") + counts["unchanged"],
+            rejected=F("rejected") + len(rejections),
+            next_row=F("next_row") + processed,
         )
