@@ -231,8 +231,9 @@ def copy_rows(cursor: Any, objs: list[Model], *, with_pk: bool = False) -> None:
     if with_pk:
         fields = (model._meta.pk, *fields)
     _take_related_ids(objs, fields)
+    preparers = _preparers(model, connection.vendor, with_pk)
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
     with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
         for obj in objs:
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+            copy.write_row(_row_values(obj, preparers, connection))
