@@ -337,6 +337,26 @@ class CaseListItem(Schema):
     resolve_owner = staticmethod(lambda obj: obj.owner.get_username() if obj.owner_id else None)
 
 
+#: The columns `CaseListItem` reads (the list's query fetches no others).
+LIST_COLUMNS = (
+    "id",
+    "version",
+    "municipality__code",
+    "kind",
+    "channel",
+    "external_id",
+    "registration_number",
+    "status",
+    "title",
+    "topic__code",
+    "settlement__code",
+    "owner__username",
+    "received_at",
+    "due_at",
+    "answered_at",
+)
+
+
 class CasePage(Schema):
     items: list[CaseListItem]
     next_cursor: str | None = Field(
@@ -548,7 +568,12 @@ def list_cases(
     limit: int = Query(50, ge=1, le=200),
     cursor: str | None = None,
 ) -> Any:
-    qs = visible_cases(request.user).select_related("municipality", "topic", "settlement", "owner")
+    # Only the columns a list item shows: the texts and the source's JSON stay in the database.
+    qs = (
+        visible_cases(request.user)
+        .select_related("municipality", "topic", "settlement", "owner")
+        .only(*LIST_COLUMNS)
+    )
     # Codes are turned into ids first (one small query each): the planner then estimates the cases of one
     # settlement or topic from its statistics and takes the (settlement|topic, received_at) index.
     if municipality:

@@ -71,5 +71,9 @@ def log_personal_data_access(
     if batch is not None:
         batch.add(rows, ignore_conflicts=True)
     else:
-        PersonalDataAccess.objects.bulk_create(rows, ignore_conflicts=True)
+        from otklik.core.batch import StatementBatch
+
+        single = StatementBatch()  # one statement, built without the ORM's compiler
+        single.add(rows, ignore_conflicts=True)
+        single.flush()
     return len(ids)

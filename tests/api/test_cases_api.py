@@ -99,6 +99,28 @@ def test_list_filters_and_cursor_pagination(api):
     assert len(api.get("/cases").json()["items"]) == 8
 
 
+def test_a_list_page_reads_only_the_columns_it_shows_and_no_query_a_row(api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from otklik.audit.models import PersonalDataAccess
+
+    owner = RoleFactory(role=Role.SPECIALIST, municipality=api.muni, user__username="spec").user
+    for i in range(5):
+        CaseFactory(
+            municipality=api.muni, text=f"Секрет {i}", raw_payload={"x": "сырые данные"}, owner=owner
+        )
+    api.get("/cases")  # warm the process caches
+    with CaptureQueriesContext(connection) as ctx:
+        items = api.get("/cases").json()["items"]
+    assert len(items) == 5 and {i["owner"] for i in items} == {"spec"}
+    assert all(i["municipality"] == "kot" for i in items)
+    listing = [q["sql"] for q in ctx.captured_queries if '"cases_case"."received_at"' in q["sql"]]
+    assert listing and not any('"cases_case"."text"' in q or "raw_payload" in q for q in listing)
+    assert len(ctx.captured_queries) <= 6  # token, user, roles, the page, the access note
+    assert PersonalDataAccess.objects.filter(via="api").count() == 5  # once a case a day
+
+
 def test_bad_cursor_is_a_400(api):
     response = api.get("/cases", cursor="!!!")
     assert response.status_code == 400 and "cursor" in response.json()["detail"]
