@@ -107,9 +107,7 @@ def test_a_list_page_reads_only_the_columns_it_shows_and_no_query_a_row(api):
 
     owner = RoleFactory(role=Role.SPECIALIST, municipality=api.muni, user__username="spec").user
     for i in range(5):
-        CaseFactory(
-            municipality=api.muni, text=f"Секрет {i}", raw_payload={"x": "сырые данные"}, owner=owner
-        )
+        CaseFactory(municipality=api.muni, text=f"Секрет {i}", raw_payload={"x": "сырые данные"}, owner=owner)
     api.get("/cases")  # warm the process caches
     with CaptureQueriesContext(connection) as ctx:
         items = api.get("/cases").json()["items"]
