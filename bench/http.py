@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench._common import emit, setup_django, vendor
+from bench._common import emit, setup_django, vacuum, vendor
 
 LUA = r"""
 local counter = 0
@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     rps = result["requests"] / result["seconds"] if result["seconds"] else 0.0
     direct_n = max(200, min(created, 5000))
     direct_seconds = _direct_inserts(direct_n, integration.municipality_id)
+    vacuum()  # the database as it was for whatever runs next
     direct_rps = direct_n / direct_seconds if direct_seconds else float("inf")
     worst_rss = max(result["worker_rss_mb"], default=0.0)
     print(f"База: {vendor()}; gunicorn, процессов {args.workers}; wrk, соединений {args.connections}.")

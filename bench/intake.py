@@ -38,7 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench._common import emit, setup_django, vendor
+from bench._common import emit, setup_django, vacuum, vendor
 
 GOAL = 2000
 HEADERS = [
@@ -270,6 +270,7 @@ def clean_up(municipality: Any, run: str, counters: dict[int, int]) -> int:
                 RegistrationCounter.objects.filter(pk=counter.pk).update(last=counters[counter.pk])
         # The run's batch, also when the file was refused (no batch handed back then).
         ImportBatch.objects.filter(file_name__startswith=run).delete()
+    vacuum()
     return len(ids)
 
 
