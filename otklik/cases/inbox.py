@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -120,14 +121,13 @@ def search_q(text: str) -> Q:
     for word in words(text)[:8]:
         base = lemma(word)
         stem = base[: max(3, len(base) - (1 if len(base) <= 5 else 2))]
-        # SQLite folds the case of ASCII letters only: try the capitalised stem as well.
-        q &= (
-            Q(text__icontains=stem)
-            | Q(text__contains=stem.capitalize())
-            | Q(title__icontains=stem)
-            | Q(title__contains=stem.capitalize())
-            | Q(registration_number__icontains=word)
-        )
+        found = Q(text__icontains=stem) | Q(title__icontains=stem) | Q(registration_number__icontains=word)
+        if connection.vendor == "sqlite":
+            # SQLite folds the case of ASCII letters only: try the capitalised stem as well. (Not on
+            # PostgreSQL: its UPPER folds Cyrillic, and a case-sensitive LIKE there would keep the
+            # planner from the trigram indexes on UPPER(text) and UPPER(title).)
+            found |= Q(text__contains=stem.capitalize()) | Q(title__contains=stem.capitalize())
+        q &= found
     return q
 
 

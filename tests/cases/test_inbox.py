@@ -208,3 +208,23 @@ def test_block_and_department_filters(client, world):
     foreign = DepartmentFactory(municipality=world["foreign"].municipality)
     page = client.get(reverse("cases:inbox"), {"department": foreign.pk})
     assert "Выберите корректный вариант" in page.content.decode()
+
+
+def test_the_search_folds_case_as_the_engine_can(db):
+    """PostgreSQL's UPPER folds Cyrillic: only case-insensitive LIKEs, which its trigram indexes on
+    UPPER(text) and UPPER(title) serve; SQLite folds ASCII only: the capitalised stem is tried too."""
+    from otklik.cases.inbox import search_q
+    from tests.factories import CaseFactory
+
+    sql = str(Case.objects.filter(search_q("дорога")).query)
+    plain = re.findall(r'(?<!UPPER\()"cases_case"\."(?:text|title)"(?:::text)? LIKE', sql)
+    if connection.vendor == "postgresql":
+        assert not plain and 'UPPER("cases_case"."text"::text) LIKE' in sql
+    else:
+        assert len(plain) == 4 and "%Доро%" in sql  # the stem as typed and capitalised
+    shouting = CaseFactory(text="ДОРОГА разбита у школы")
+    capitalised = CaseFactory(text="Дорога разбита")
+    CaseFactory(text="Не вывозят мусор")
+    found = set(Case.objects.filter(search_q("дорога")))
+    expected = {shouting, capitalised} if connection.vendor == "postgresql" else {capitalised}
+    assert found == expected

@@ -129,6 +129,7 @@ def test_the_inbox_page_and_the_dashboard_read_cases_by_index(client, region, wh
     period = {"date_from": (today - timedelta(days=90)).isoformat(), "date_to": today.isoformat()}
     statements = case_selects(lambda: client.get("/dashboard/", period))
     statements += case_selects(lambda: client.get("/cases/", period))
+    statements += case_selects(lambda: client.get("/cases/", {**period, "q": "Дорога школа"}))  # the search
     assert_indexed(statements)
 
 
