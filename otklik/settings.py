@@ -258,6 +258,11 @@ OTKLIK_WATCH_INTERVAL = int(os.environ.get("OTKLIK_WATCH_INTERVAL", "300"))
 #: A task still "running" this many minutes after it started lost its worker (killed, machine restarted):
 #: `otklik worker` puts it back on the queue. Longer than the longest task (a region's report, an import).
 OTKLIK_TASK_STALE_MINUTES = int(os.environ.get("OTKLIK_TASK_STALE_MINUTES", "60"))
+# Processes that draw a large report's charts (otklik.reports.charts.draw_all); 1 draws them in the
+# building process itself.
+OTKLIK_REPORT_PROCESSES = max(
+    1, int(os.environ.get("OTKLIK_REPORT_PROCESSES") or min(4, os.cpu_count() or 1))
+)
 #: Reference data (territory, topics, routing) is cached per process; another process's edit is seen within
 #: this many seconds (an edit in the same process at once).
 OTKLIK_CACHE_CHECK_SECONDS = float(os.environ.get("OTKLIK_CACHE_CHECK_SECONDS", "2"))

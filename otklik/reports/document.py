@@ -78,7 +78,17 @@ class Chart:
     png: bytes
 
 
-Part = Heading | Paragraph | Table | Chart
+@dataclass(frozen=True)
+class ChartJob:
+    """A chart still to draw: `otklik.reports.charts.<drawer>(**arguments)`; the document's charts are
+    drawn together at its end (`charts.draw_all`: by several processes for a region's report)."""
+
+    title: str
+    drawer: str
+    arguments: dict[str, Any]
+
+
+Part = Heading | Paragraph | Table | Chart | ChartJob  # no ChartJob is left once a document is built
 
 
 @dataclass
@@ -186,6 +196,10 @@ def quarterly_document(report: Report, *, with_charts: bool = True) -> Document:
         return doc
     for number, section in enumerate(report.sections, start=1):
         _section(doc, report, section, number if len(report.sections) > 1 else 0, with_charts=with_charts)
+    jobs = [(i, part) for i, part in enumerate(doc.parts) if isinstance(part, ChartJob)]
+    drawn = charts.draw_all([(job.drawer, job.arguments) for _, job in jobs])
+    for (i, job), png in zip(jobs, drawn, strict=True):
+        doc.parts[i] = Chart(job.title, png)
     doc.parts.append(
         Paragraph(
             "«—» — показатель не определён (не из чего считать). Изменения долей — в процентных пунктах. "
@@ -288,27 +302,30 @@ def _section(doc: Document, report: Report, section: Section, number: int, *, wi
     doc.parts.append(changes)
     if with_charts and section.lines:
         doc.parts.append(
-            Chart(
+            ChartJob(
                 f"Поступило: {now.label} и {before.label}",
-                charts.grouped_bars(
-                    [ln.label for ln in section.lines],
-                    {
+                "grouped_bars",
+                {
+                    "labels": [ln.label for ln in section.lines],
+                    "series": {
                         now.label: [ln.value("received") or 0 for ln in section.lines],
                         before.label: [ln.value("received", "before") or 0 for ln in section.lines],
                     },
-                    title=f"Поступило по {'муниципальным образованиям' if section.is_region else 'блокам'}",
-                ),
+                    "title": "Поступило по "
+                    + ("муниципальным образованиям" if section.is_region else "блокам"),
+                },
             )
         )
         doc.parts.append(
-            Chart(
+            ChartJob(
                 f"Доля ответов в срок, {now.label}",
-                charts.share_bars(
-                    [ln.label for ln in section.lines],
-                    [ln.value("on_time_share") for ln in section.lines],
-                    total=section.total.value("on_time_share"),
-                    title=f"Доля ответов в срок, {now.label}",
-                ),
+                "share_bars",
+                {
+                    "labels": [ln.label for ln in section.lines],
+                    "shares": [ln.value("on_time_share") for ln in section.lines],
+                    "total": section.total.value("on_time_share"),
+                    "title": f"Доля ответов в срок, {now.label}",
+                },
             )
         )
 
@@ -525,15 +542,16 @@ def _section(doc: Document, report: Report, section: Section, number: int, *, wi
     doc.parts.append(months)
     if with_charts and section.months:
         doc.parts.append(
-            Chart(
+            ChartJob(
                 "Поступление по месяцам",
-                charts.monthly_trend(
-                    [f"{m:%m.%y}" for m, _ in section.months],
-                    [n for _, n in section.months],
-                    highlight_from=now.start,
-                    months=[m for m, _ in section.months],
-                    title="Поступление по месяцам",
-                ),
+                "monthly_trend",
+                {
+                    "labels": [f"{m:%m.%y}" for m, _ in section.months],
+                    "values": [n for _, n in section.months],
+                    "highlight_from": now.start,
+                    "months": [m for m, _ in section.months],
+                    "title": "Поступление по месяцам",
+                },
             )
         )
 

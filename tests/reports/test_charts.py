@@ -1,0 +1,79 @@
+"""The report's charts: a large report's are drawn by several processes, the same PNGs in the same order
+as one process draws them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from otklik.reports import charts
+
+
+def _jobs(n: int) -> list[tuple[str, dict]]:
+    jobs = []
+    for i in range(n):
+        labels = [f"Блок {k}" for k in range(3 + i % 4)]
+        if i % 3 == 0:
+            jobs.append(
+                (
+                    "grouped_bars",
+                    {
+                        "labels": labels,
+                        "series": {"III кв.": [i, 2, 3, 4, 5, 6][: len(labels)]},
+                        "title": f"№ {i}",
+                    },
+                )
+            )
+        elif i % 3 == 1:
+            jobs.append(
+                (
+                    "share_bars",
+                    {
+                        "labels": labels,
+                        "shares": [0.5, None, 0.9, 1.0, 0.1, 0.2][: len(labels)],
+                        "total": 0.6,
+                        "title": f"№ {i}",
+                    },
+                )
+            )
+        else:
+            months = [date(2026, m, 1) for m in range(1, 7)]
+            jobs.append(
+                (
+                    "monthly_trend",
+                    {
+                        "labels": [f"{m:%m.%y}" for m in months],
+                        "values": [i, 5, 3, 8, 2, 9],
+                        "months": months,
+                        "highlight_from": months[3],
+                        "title": f"№ {i}",
+                    },
+                )
+            )
+    return jobs
+
+
+def test_many_charts_are_drawn_by_several_processes_as_one_draws_them(settings, monkeypatch):
+    jobs = _jobs(charts.PARALLEL_FROM + 1)
+    settings.OTKLIK_REPORT_PROCESSES = 1
+    alone = charts.draw_all(jobs)
+    pools = []
+    real_pool = charts.ProcessPoolExecutor
+
+    def counting(*args, **kwargs):
+        pools.append(args[0] if args else kwargs.get("max_workers"))
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "ProcessPoolExecutor", counting)
+    settings.OTKLIK_REPORT_PROCESSES = 2
+    together = charts.draw_all(jobs)
+    assert pools == [2]
+    assert together == alone and all(png.startswith(b"\x89PNG") for png in together)
+    assert len(set(together)) == len(jobs)  # each chart its own, in order
+    assert charts.draw_all(jobs[:3]) == alone[:3] and pools == [2]  # a few: no processes
+
+
+def test_an_unknown_chart_is_refused():
+    with pytest.raises(ValueError, match="unknown chart"):
+        charts.draw_all([("os.system", {})])
