@@ -22,3 +22,15 @@ class BoundedDateField(forms.DateField):
         if result is not None and not EARLIEST <= result <= LATEST:
             raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
         return result
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A moment of the years the application deals with (2000–2100), as `BoundedDateField`."""
+
+    default_error_messages = {"out_of_range": "Дата должна быть между 01.01.2000 и 31.12.2100."}
+
+    def clean(self, value: Any) -> Any:
+        result = super().clean(value)
+        if result is not None and not EARLIEST <= result.date() <= LATEST:
+            raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+        return result

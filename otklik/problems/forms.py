@@ -176,8 +176,8 @@ class MeasureForm(forms.Form):
         required=False,
         help_text="Например, ООО «Экоцентр».",
     )
-    start_on = forms.DateField(label="Срок начала", widget=DATE)
-    due_on = forms.DateField(label="Срок исполнения", widget=DATE)
+    start_on = BoundedDateField(label="Срок начала", widget=DATE)
+    due_on = BoundedDateField(label="Срок исполнения", widget=DATE)
 
     def __init__(
         self, *args: Any, municipality_id: int, options: MeasureOptions | None = None, **kwargs: Any
@@ -203,7 +203,7 @@ class MeasureForm(forms.Form):
 
 class MeasureStatusForm(forms.Form):
     status = forms.ChoiceField(label="Статус", choices=MeasureStatus.choices)
-    completed_on = forms.DateField(
+    completed_on = BoundedDateField(
         label="Дата выполнения",
         required=False,
         widget=DATE,

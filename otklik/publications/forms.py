@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from otklik.core.forms import BoundedDateField, BoundedDateTimeField
 from otklik.org.models import Topic
 from otklik.problems.models import Measure, Problem, ProblemStatus
 from otklik.publications.models import OfficialPage
@@ -21,7 +22,7 @@ class PostForm(forms.Form):
     title = forms.CharField(label="Заголовок", max_length=300)
     text = forms.CharField(label="Текст публикации", widget=forms.Textarea(attrs={"rows": 8}))
     page = forms.ModelChoiceField(label="Официальная страница", queryset=OfficialPage.objects.none())
-    planned_at = forms.DateTimeField(label="Дата и время публикации", widget=DATETIME)
+    planned_at = BoundedDateTimeField(label="Дата и время публикации", widget=DATETIME)
     topic = forms.ModelChoiceField(
         label="Тема", queryset=Topic.objects.none(), required=False, empty_label="— без темы —"
     )
@@ -86,8 +87,8 @@ class NoteForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(label="С", widget=DATE)
-    date_to = forms.DateField(label="по", widget=DATE)
+    date_from = BoundedDateField(label="С", widget=DATE)
+    date_to = BoundedDateField(label="по", widget=DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
