@@ -76,8 +76,11 @@ def test_a_failing_batch_stops_the_import_and_a_rerun_finishes_it(muni, tmp_path
         return real_intake(items, **kwargs)
 
     monkeypatch.setattr(import_services, "intake", failing)
-    with pytest.raises(RuntimeError, match="сбой базы данных"):
+    with pytest.raises(RuntimeError, match="сбой базы данных") as raised:
         import_services.import_file(path, "pos", batch_size=10, workers=2)
+    if connection.vendor == "postgresql":  # from a worker process: which rows, and why
+        assert isinstance(raised.value, import_services.ImportBatchError)
+        assert str(raised.value).startswith("строки 12–21: RuntimeError")  # the file's lines
     taken = set(Case.objects.values_list("external_id", flat=True))
     batches = [{str(i) for i in range(start, min(start + 10, ROWS + 1))} for start in range(1, ROWS + 1, 10)]
     assert all(b <= taken or not b & taken for b in batches)  # whole batches only

@@ -483,14 +483,26 @@ def _take_in_worker(
     actor: Any,
     processed: int,
 ) -> None:
-    """One batch in a worker process: its rows, its rejections and the counters, one transaction."""
-    with transaction.atomic():
-        counts = _take_in(pending, actor)
-        ImportRejection.objects.bulk_create([ImportRejection(batch_id=batch_pk, **r) for r in rejections])
-        ImportBatch.objects.filter(pk=batch_pk).update(
-            created=F("created") + counts["created"],
-            updated=F("updated") + counts["updated"],
-            unchanged=F("unchanged") + counts["unchanged"],
-            rejected=F("rejected") + len(rejections),
-            next_row=F("next_row") + processed,
-        )
+    """One batch in a worker process: its rows, its rejections and the counters, one transaction.
+
+    Whatever fails here goes back to the reading process as an `ImportBatchError` with the batch's rows
+    and the reason in words (the database driver's own exceptions do not always survive the trip)."""
+    try:
+        with transaction.atomic():
+            counts = _take_in(pending, actor)
+            ImportRejection.objects.bulk_create([ImportRejection(batch_id=batch_pk, **r) for r in rejections])
+            ImportBatch.objects.filter(pk=batch_pk).update(
+                created=F("created") + counts["created"],
+                updated=F("updated") + counts["updated"],
+                unchanged=F("unchanged") + counts["unchanged"],
+                rejected=F("rejected") + len(rejections),
+                next_row=F("next_row") + processed,
+            )
+    except Exception as exc:
+        rows = sorted([number for number, _, _ in pending] + [r["row"] for r in rejections])
+        where = f"строки {rows[0]}–{rows[-1]}" if rows else "пустая порция"
+        raise ImportBatchError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
+class ImportBatchError(RuntimeError):
+    """A batch of rows a worker process could not take in (its rows and the reason)."""
