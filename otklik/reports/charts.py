@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -18,6 +19,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from otklik.core.processes import die_with_parent
 
 WIDTH, HEIGHT, DPI = 9.0, 3.6, 120
 COLOURS = ("#0b4f8a", "#9bb7d4", "#c45a00")
@@ -143,7 +146,12 @@ def draw_all(jobs: list[tuple[str, dict[str, Any]]]) -> list[bytes]:
     processes = min(int(settings.OTKLIK_REPORT_PROCESSES), len(jobs))
     if processes > 1 and len(jobs) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
         try:
-            with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(
+                processes,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:
                 return list(pool.map(_draw, jobs, chunksize=max(1, len(jobs) // (processes * 4))))
         except (BrokenProcessPool, OSError):
             pass

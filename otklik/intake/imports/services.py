@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import re
 from collections import Counter, defaultdict, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -29,6 +30,7 @@ from django.utils import timezone
 
 from otklik.audit.services import record
 from otklik.cases.deadline_engine import production_calendar
+from otklik.core.processes import die_with_parent
 from otklik.intake.enrich import get_enricher
 from otklik.intake.imports.reader import FileError, Table, read_table
 from otklik.intake.mapping import sync_default_mappings
@@ -450,7 +452,12 @@ class _ParallelSink(_Sink):
     def __enter__(self) -> _ParallelSink:
         get_enricher()  # the NLP modules imported once, before the fork, and shared
         connections.close_all()  # no connection may be inherited: each worker opens its own
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        self.pool = ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=die_with_parent,  # a killed import leaves no worker committing behind it
+            initargs=(os.getpid(),),
+        )
         self.pool.submit(int).result()  # every worker forked now, before this process connects again
         return self
 
