@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from otklik.cases.models import Answer, Case, CaseEvent, DeadlineRule, RoutingRule
 
@@ -13,6 +14,7 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "__str__",
         "kind",

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from otklik.publications.models import OfficialPage
 
@@ -9,3 +10,5 @@ class OfficialPageAdmin(admin.ModelAdmin):
     list_filter = ("municipality", "network", "is_active")
     list_editable = ("order", "is_active")
     search_fields = ("name", "url")
+    # A page's address typed without a scheme is https (Django 6's default; no deprecation warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
