@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -120,6 +122,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# The planner's cost of a random page read on PostgreSQL, sent with each connection: 1.1 (the usual value
+# for SSDs and for data held in memory) instead of the server's default 4, which priced index probes so
+# high that the dashboard's rating count took a parallel scan of every rating (68 ms) over an index
+# nested loop (19 ms). Empty: the server's own setting (then set it there, docs/deploy.md).
+OTKLIK_PG_RANDOM_PAGE_COST = os.environ.get("OTKLIK_PG_RANDOM_PAGE_COST", "1.1").strip()
+if OTKLIK_PG_RANDOM_PAGE_COST:
+    try:
+        if float(OTKLIK_PG_RANDOM_PAGE_COST) <= 0:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            "OTKLIK_PG_RANDOM_PAGE_COST: нужно положительное число, например 1.1, "
+            f"а не «{OTKLIK_PG_RANDOM_PAGE_COST}»"
+        ) from None
+
+
+def _planner_options(database: dict[str, Any]) -> None:
+    if database["ENGINE"] != "django.db.backends.postgresql" or not OTKLIK_PG_RANDOM_PAGE_COST:
+        return
+    options = database.setdefault("OPTIONS", {})
+    given = options.get("options", "")
+    if "random_page_cost" not in given:  # one given in DATABASE_URL wins
+        options["options"] = f"{given} -c random_page_cost={OTKLIK_PG_RANDOM_PAGE_COST}".strip()
+
+
+_planner_options(DATABASES["default"])
+
 # A streaming replica of the PostgreSQL primary (docs/deploy.md): when set, the dashboard, the ratings and
 # the reports read from it inside `otklik.core.db_router.use_replica()`; everything else uses the primary.
 OTKLIK_REPLICA_DATABASE_URL = os.environ.get("OTKLIK_REPLICA_DATABASE_URL", "")
@@ -129,6 +158,7 @@ if OTKLIK_REPLICA_DATABASE_URL:
     )
     # Tests read the primary's test database through this alias; no second test database is made.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    _planner_options(DATABASES["replica"])
 DATABASE_ROUTERS = ["otklik.core.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
