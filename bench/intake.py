@@ -288,11 +288,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     setup_django()
     from django.db.models import Count
 
-    from otklik.intake.imports.cli import default_workers
+    from otklik.core.processes import default_processes
     from otklik.intake.imports.services import import_file
     from otklik.territory.models import Municipality
 
-    workers = args.workers or default_workers()
+    workers = args.workers or default_processes()
 
     qs = Municipality.objects.annotate(n=Count("settlements__localities")).order_by("-n", "pk")
     municipality = qs.filter(code=args.municipality).first() if args.municipality else qs.first()

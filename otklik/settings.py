@@ -10,6 +10,8 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from otklik.core.processes import default_processes
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("OTKLIK_VAR_DIR", PROJECT_DIR / "var"))
@@ -290,9 +292,7 @@ OTKLIK_WATCH_INTERVAL = int(os.environ.get("OTKLIK_WATCH_INTERVAL", "300"))
 OTKLIK_TASK_STALE_MINUTES = int(os.environ.get("OTKLIK_TASK_STALE_MINUTES", "60"))
 # Processes that draw a large report's charts (otklik.reports.charts.draw_all); 1 draws them in the
 # building process itself.
-OTKLIK_REPORT_PROCESSES = max(
-    1, int(os.environ.get("OTKLIK_REPORT_PROCESSES") or min(4, os.cpu_count() or 1))
-)
+OTKLIK_REPORT_PROCESSES = max(1, int(os.environ.get("OTKLIK_REPORT_PROCESSES") or default_processes()))
 #: Reference data (territory, topics, routing) is cached per process; another process's edit is seen within
 #: this many seconds (an edit in the same process at once).
 OTKLIK_CACHE_CHECK_SECONDS = float(os.environ.get("OTKLIK_CACHE_CHECK_SECONDS", "2"))

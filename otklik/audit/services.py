@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 
 from otklik.audit.models import AuditEvent
-
-if TYPE_CHECKING:
-    from otklik.core.batch import StatementBatch
+from otklik.core.batch import StatementBatch
 
 
 def record(
@@ -68,12 +66,8 @@ def log_personal_data_access(
     now = timezone.now()
     day = timezone.localdate(now)
     rows = [PersonalDataAccess(user_id=user.pk, case_id=pk, via=via, day=day, at=now) for pk in ids]
-    if batch is not None:
-        batch.add(rows, ignore_conflicts=True)
-    else:
-        from otklik.core.batch import StatementBatch
-
-        single = StatementBatch()  # one statement, built without the ORM's compiler
-        single.add(rows, ignore_conflicts=True)
-        single.flush()
+    target = batch if batch is not None else StatementBatch()  # one statement, without the ORM's compiler
+    target.add(rows, ignore_conflicts=True)
+    if batch is None:
+        target.flush()
     return len(ids)

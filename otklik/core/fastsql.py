@@ -227,11 +227,9 @@ def copy_rows(cursor: Any, objs: list[Model], *, with_pk: bool = False) -> None:
     ids, already set, are written too."""
     connection = cursor.db
     model = type(objs[0])
-    _, _, fields = _insert_parts(model, connection.vendor)
-    if with_pk:
-        fields = (model._meta.pk, *fields)
-    _take_related_ids(objs, fields)
     preparers = _preparers(model, connection.vendor, with_pk)
+    fields = tuple(f for f, _, _ in preparers)
+    _take_related_ids(objs, fields)
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
     with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:

@@ -12,6 +12,12 @@ import sys
 _PR_SET_PDEATHSIG = 1
 
 
+def default_processes() -> int:
+    """How many worker processes to fork by default: the machine's cores, up to 4 (the database and the
+    forking process take their share of the cores too)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def die_with_parent(parent_pid: int) -> None:
     """Pool initializer: the worker is killed when the process that forked it dies (killed, crashed),
     rather than going on with work nobody waits for — an import killed mid-file must not have its workers

@@ -131,11 +131,15 @@ def monthly_trend(
 PARALLEL_FROM = 12
 
 
+#: The charts a report may ask for by name (`otklik.reports.document.ChartJob`).
+DRAWERS: dict[str, Any] = {f.__name__: f for f in (grouped_bars, share_bars, monthly_trend)}
+
+
 def _draw(job: tuple[str, dict[str, Any]]) -> bytes:
     drawer, arguments = job
-    if drawer not in ("grouped_bars", "share_bars", "monthly_trend"):
+    if drawer not in DRAWERS:
         raise ValueError(f"unknown chart {drawer!r}")
-    return globals()[drawer](**arguments)  # type: ignore[no-any-return]
+    return DRAWERS[drawer](**arguments)  # type: ignore[no-any-return]
 
 
 def draw_all(jobs: list[tuple[str, dict[str, Any]]]) -> list[bytes]:
@@ -143,7 +147,7 @@ def draw_all(jobs: list[tuple[str, dict[str, Any]]]) -> list[bytes]:
     report has ~100 charts at ~0.1 s each, so from PARALLEL_FROM charts on they are drawn by
     OTKLIK_REPORT_PROCESSES forked processes (by default the cores, up to 4), which touch nothing but
     matplotlib. Should the processes fail to start, this process draws them all."""
-    processes = min(int(settings.OTKLIK_REPORT_PROCESSES), len(jobs))
+    processes = min(settings.OTKLIK_REPORT_PROCESSES, len(jobs))
     if processes > 1 and len(jobs) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
         try:
             with ProcessPoolExecutor(

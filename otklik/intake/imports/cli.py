@@ -11,18 +11,14 @@ from pathlib import Path
 EMPTY = json.dumps({"created": 0, "updated": 0, "unchanged": 0, "rejected": 0})
 
 
-def default_workers() -> int:
-    """The cores of this machine, up to 4 (the database takes its share of them too)."""
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 def cmd_import(args: argparse.Namespace) -> int:
+    from otklik.core.processes import default_processes
     from otklik.intake.imports.services import ImportFileError, import_file
     from otklik.territory.models import Municipality
 
     raw = getattr(args, "workers", None)
     if raw is None:
-        raw = os.environ.get("OTKLIK_IMPORT_WORKERS") or default_workers()
+        raw = os.environ.get("OTKLIK_IMPORT_WORKERS") or default_processes()
     workers = int(raw) if str(raw).strip().isdigit() else 0
     if not 1 <= workers <= 32:
         print(f"otklik: ошибка: процессов приёма — от 1 до 32, а не «{raw}»", file=sys.stderr)

@@ -101,6 +101,10 @@ class ImportFileError(ValueError):
     pass
 
 
+class ImportBatchError(RuntimeError):
+    """A batch of rows a worker process could not take in (its rows and the reason)."""
+
+
 def _key(header: str) -> str:
     return " ".join(header.replace("ё", "е").replace("Ё", "Е").casefold().split())
 
@@ -509,7 +513,3 @@ def _take_in_worker(
         rows = sorted([number for number, _, _ in pending] + [r["row"] for r in rejections])
         where = f"строки {rows[0]}–{rows[-1]}" if rows else "пустая порция"
         raise ImportBatchError(f"{where}: {type(exc).__name__}: {exc}") from None
-
-
-class ImportBatchError(RuntimeError):
-    """A batch of rows a worker process could not take in (its rows and the reason)."""
