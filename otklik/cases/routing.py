@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Any
 
 from otklik.cases.models import Case, RoutingRule
 from otklik.core.stampcache import StampedCache
@@ -113,6 +114,7 @@ class Router:
         self.codes = table.codes
         self._head: User | None | bool = False
         self._specialists: dict[int, User | None] = {}
+        self._copies: dict[tuple[type, int], Any] = {}
 
     @property
     def head(self) -> User | None:
@@ -131,10 +133,19 @@ class Router:
     def decide(self, case: Case) -> RouteDecision:
         decision = self._decide(case)
         # The block and department are the cache's: hand out copies, so that whatever a caller loads
-        # onto them (a block's owner, …) never lingers in the shared table.
-        decision.block = copy.copy(decision.block)
-        decision.department = copy.copy(decision.department)
+        # onto them (a block's owner, …) never lingers in the shared table. One copy of each per router
+        # (a batch's cases share it: copying a model instance costs more than routing the case).
+        decision.block = self._copy(decision.block)
+        decision.department = self._copy(decision.department)
         return decision
+
+    def _copy(self, obj: Any) -> Any:
+        if obj is None:
+            return None
+        key = (type(obj), obj.pk)
+        if key not in self._copies:
+            self._copies[key] = copy.copy(obj)
+        return self._copies[key]
 
     def _decide(self, case: Case) -> RouteDecision:
         matching = [r for r in self.rules if matches(r, case, self.codes)]

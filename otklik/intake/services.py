@@ -31,7 +31,7 @@ from otklik.cases.models import (
 from otklik.cases.routing import Router
 from otklik.cases.rules import compute_deadlines
 from otklik.core.batch import StatementBatch
-from otklik.core.fastsql import insert_returning_pk
+from otklik.core.fastsql import insert_returning_pk, new
 from otklik.intake.enrich import Enricher, Placement, get_enricher, topics_by_code
 from otklik.intake.text import normalise_line, normalise_text
 from otklik.quality.rules import ParsedRating
@@ -342,37 +342,40 @@ def _create(
         return []
     cases = []
     for item, place in zip(items, placements, strict=True):
-        case = Case(
-            municipality=municipality,
-            kind=item.kind,
-            channel=item.channel,
-            external_id=item.external_id,
-            external_url=item.external_url[:1000],
-            title=item.title,
-            text=item.text,
-            author_name=item.author_name[:300],
-            author_email=item.author_email[:254],
-            author_phone=item.author_phone[:40],
-            author_address=item.author_address[:500],
-            is_anonymous=item.is_anonymous
-            or not (item.author_name or item.author_email or item.author_address),
-            co_authors=item.co_authors,
-            address=item.address[:500],
-            location=item.location,
-            topic_id=place.topic_id,
-            subtopic_id=place.subtopic_id,
-            topic_confidence=place.topic_confidence if place.topic_id else None,
-            topic_source=place.topic_source,
-            review_reasons=place.review_reasons,
-            needs_review=bool(place.review_reasons),
-            settlement_id=place.settlement_id,
-            locality_id=place.locality_id,
-            status=Status.RECEIVED,
-            received_at=item.received_at,
-            source_status=item.source_status[:100],
-            content_hash=item.content_hash(),
-            raw_payload=item.raw,
-            tracking_token=new_tracking_token() if tracking else None,
+        case = new(
+            Case,
+            {
+                "kind": item.kind,
+                "channel": item.channel,
+                "external_id": item.external_id,
+                "external_url": item.external_url[:1000],
+                "title": item.title,
+                "text": item.text,
+                "author_name": item.author_name[:300],
+                "author_email": item.author_email[:254],
+                "author_phone": item.author_phone[:40],
+                "author_address": item.author_address[:500],
+                "is_anonymous": item.is_anonymous
+                or not (item.author_name or item.author_email or item.author_address),
+                "co_authors": item.co_authors,
+                "address": item.address[:500],
+                "location": item.location,
+                "topic_id": place.topic_id,
+                "subtopic_id": place.subtopic_id,
+                "topic_confidence": place.topic_confidence if place.topic_id else None,
+                "topic_source": place.topic_source,
+                "review_reasons": place.review_reasons,
+                "needs_review": bool(place.review_reasons),
+                "settlement_id": place.settlement_id,
+                "locality_id": place.locality_id,
+                "status": Status.RECEIVED,
+                "received_at": item.received_at,
+                "source_status": item.source_status[:100],
+                "content_hash": item.content_hash(),
+                "raw_payload": item.raw,
+                "tracking_token": new_tracking_token() if tracking else None,
+            },
+            {"municipality": municipality},
         )
         cases.append(case)
     deadlines: list[CaseDeadline] = []
@@ -382,43 +385,49 @@ def _create(
     for case, item in zip(cases, items, strict=True):  # rows that need no id yet: before the numbers
         first_event = len(events)
         events.append(
-            CaseEvent(
-                case=case,
-                at=case.received_at,
-                actor=None,
-                type=CaseEvent.Type.RECEIVED,
-                to_status=Status.RECEIVED,
-                note=f"Канал: {case.get_channel_display()}",
+            new(
+                CaseEvent,
+                {
+                    "at": case.received_at,
+                    "type": CaseEvent.Type.RECEIVED,
+                    "to_status": Status.RECEIVED,
+                    "note": f"Канал: {case.get_channel_display()}",
+                },
+                {"case": case},
             )
         )
         if register:
             routed = case._routing_note  # type: ignore[attr-defined]
             events.append(
-                CaseEvent(
-                    case=case,
-                    at=case.registered_at,
-                    actor=actor,
-                    type=CaseEvent.Type.REGISTERED,
-                    from_status=Status.RECEIVED,
-                    to_status=case._registered_status,  # type: ignore[attr-defined]
-                    note=routed,
+                new(
+                    CaseEvent,
+                    {
+                        "at": case.registered_at,
+                        "type": CaseEvent.Type.REGISTERED,
+                        "from_status": Status.RECEIVED,
+                        "to_status": case._registered_status,  # type: ignore[attr-defined]
+                        "note": routed,
+                    },
+                    {"case": case, "actor": actor},
                 )
             )
         if item.status in SOURCE_FINAL and item.answer_text:
-            answers.append(Answer(case=case, text=item.answer_text, sent_at=case.answered_at))
+            answer = {"text": item.answer_text, "sent_at": case.answered_at}
+            answers.append(new(Answer, answer, {"case": case}))
             events.append(
-                CaseEvent(
-                    case=case,
-                    at=case.answered_at or now,
-                    type=CaseEvent.Type.ANSWERED,
-                    from_status=Status.IN_PROGRESS,
-                    to_status=case.status,
-                    note="Ответ по данным источника",
+                new(
+                    CaseEvent,
+                    {
+                        "at": case.answered_at or now,
+                        "type": CaseEvent.Type.ANSWERED,
+                        "from_status": Status.IN_PROGRESS,
+                        "to_status": case.status,
+                        "note": "Ответ по данным источника",
+                    },
+                    {"case": case},
                 )
             )
-        for d in getattr(case, "_deadlines", []):
-            d.case = case
-            deadlines.append(d)
+        deadlines.extend(getattr(case, "_deadlines", ()))
         case._intake_events = events[first_event:]  # type: ignore[attr-defined]
     # The registration numbers as late as possible: their counter rows stay locked to the commit, and
     # parallel imports (otklik.intake.imports) wait for one another only from here on.
@@ -459,13 +468,16 @@ def _register_all(
         case.due_at = dues["answer"][0] if "answer" in dues else None
         case.first_reaction_due_at = dues["first_reaction"][0] if "first_reaction" in dues else None
         case._deadlines = [  # type: ignore[attr-defined]
-            CaseDeadline(
-                stage=stage,
-                due_at=due,
-                rule=rule,
-                rule_text=cache.text(rule),
-                computed_at=now,
-                met_at=case.registered_at if stage == "registration" else None,
+            new(
+                CaseDeadline,
+                {
+                    "stage": stage,
+                    "due_at": due,
+                    "rule_text": cache.text(rule),
+                    "computed_at": now,
+                    "met_at": case.registered_at if stage == "registration" else None,
+                },
+                {"case": case, "rule": rule},
             )
             for stage, (due, rule) in dues.items()
         ]

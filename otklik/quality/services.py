@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from otklik.audit.services import record
 from otklik.cases.models import Answer, Case, CaseEvent, Status
+from otklik.core import fastsql
+from otklik.core.batch import StatementBatch
 from otklik.quality.models import Rating, SatisfactionSurvey
 from otklik.quality.rules import ParsedRating, should_reopen
 
@@ -228,7 +230,7 @@ def record_platform_ratings(
     existing: dict[tuple[int, int | None], list[Rating]] = defaultdict(list)
     for r in Rating.objects.filter(case_id__in=case_ids):
         existing[(r.case_id, r.answer_id)].append(r)
-    new: list[Rating] = []
+    created: list[Rating] = []
     changed: list[Rating] = []
     events: list[CaseEvent] = []
     for case, parsed in rated:
@@ -258,35 +260,39 @@ def record_platform_ratings(
             changed.append(mine)
             note = f"Оценка ответа на ПОС изменилась: {before} → {_verdict(parsed.satisfied, parsed.score)}"
         else:
-            mine = Rating(
-                case=case,
-                answer_id=answer_id,
-                satisfied=parsed.satisfied,
-                score=parsed.score,
-                source=Rating.Source.POS,
-                created_at=now,
+            mine = fastsql.new(
+                Rating,
+                {
+                    "answer_id": answer_id,
+                    "satisfied": parsed.satisfied,
+                    "score": parsed.score,
+                    "source": Rating.Source.POS,
+                    "created_at": now,
+                },
+                {"case": case},
             )
-            new.append(mine)
+            created.append(mine)
             existing[(case.pk, answer_id)].append(mine)
             note = f"Оценка ответа на ПОС: {_verdict(parsed.satisfied, parsed.score)}"
+        data = {"satisfied": parsed.satisfied, "score": parsed.score, "source": Rating.Source.POS}
         events.append(
-            CaseEvent(
-                case=case,
-                at=now,
-                type=CaseEvent.Type.COMMENT,
-                note=note,
-                data={"satisfied": parsed.satisfied, "score": parsed.score, "source": Rating.Source.POS},
+            fastsql.new(
+                CaseEvent,
+                {"at": now, "type": CaseEvent.Type.COMMENT, "note": note, "data": data},
+                {"case": case},
             )
         )
-    Rating.objects.bulk_create(new)
+    fastsql.insert_returning_pk(created)  # their ids go to the audit record
     Rating.objects.bulk_update(changed, ["answer", "satisfied", "score"])
-    CaseEvent.objects.bulk_create(events)
-    counts["created"], counts["updated"] = len(new), len(changed)
-    if new or changed:
+    written = StatementBatch()
+    written.add(events)
+    written.flush()
+    counts["created"], counts["updated"] = len(created), len(changed)
+    if created or changed:
         record(
             "quality.import_ratings",
             object_type="quality.rating",
-            after={"created": [r.pk for r in new], "updated": [r.pk for r in changed]},
+            after={"created": [r.pk for r in created], "updated": [r.pk for r in changed]},
             actor_label="импорт ПОС",
         )
     return counts

@@ -151,3 +151,72 @@ def test_rows_are_prepared_exactly_as_the_fields_prepare_them():
             got = _row_values(case, _preparers(Case, connection.vendor, with_pk), connection)
         assert [_comparable(v) for v in got] == [_comparable(v) for v in expected]
         assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+def _built(obj):
+    """An instance's fields, its related objects' cache and its state, for comparing two constructions."""
+    return (_fields(obj), dict(obj._state.fields_cache), obj._state.adding, obj._state.db)
+
+
+@pytest.mark.parametrize(
+    ("model_name", "values", "related_names"),
+    [
+        ("Case", {"kind": "message", "text": "Текст", "title": "Т"}, ["municipality"]),
+        ("Case", {"raw_payload": {"a": 1}, "review_reasons": ["topic"], "topic_id": None}, []),
+        ("CaseEvent", {"type": "received", "note": "Канал", "data": {"x": [1]}}, ["case", "actor"]),
+        ("CaseDeadline", {"stage": "answer", "rule_text": "30 дней"}, ["case"]),
+        ("Answer", {"text": "Ответ"}, ["case"]),
+        ("Rating", {"satisfied": True, "score": 5, "source": "pos"}, ["case"]),
+    ],
+)
+def test_new_builds_the_instance_the_constructor_builds(model_name, values, related_names):
+    from django.apps import apps
+
+    from otklik.core.fastsql import new
+
+    model = apps.get_model("quality" if model_name == "Rating" else "cases", model_name)
+    saved = CaseFactory()
+    targets = {"municipality": saved.municipality, "case": saved, "actor": None}
+    related = {name: targets[name] for name in related_names}
+    fast, orm = new(model, dict(values), related), model(**values, **related)
+    assert _built(fast) == _built(orm)
+    if "case" in related:  # the related object's id, and its cache, as the constructor gives them
+        assert fast.case_id == saved.pk and fast.case is saved
+
+
+def test_new_refuses_what_the_constructor_refuses():
+    from otklik.core.fastsql import new
+
+    with pytest.raises(TypeError, match="неизвестные поля"):
+        new(Case, {"no_such_field": 1})
+    with pytest.raises(ValueError):
+        new(CaseEvent, {}, {"case": MunicipalityFactory()})
+
+
+def test_new_gives_each_instance_its_own_mutable_defaults():
+    from otklik.core.fastsql import new
+
+    first, second = new(Case, {}), new(Case, {})
+    first.raw_payload["x"] = 1
+    first.review_reasons.append("topic")
+    assert second.raw_payload == {} and second.review_reasons == []
+    assert Case().raw_payload == {} and Case().review_reasons == []
+
+
+def test_new_falls_back_to_the_constructor_for_models_it_cannot_build():
+    from otklik.cases.models import Attachment
+    from otklik.core.fastsql import _blueprint, new
+
+    assert _blueprint(Attachment) is None  # a file field's descriptor has a setter
+    attachment = new(Attachment, {"name": "a.pdf"})
+    assert attachment.name == "a.pdf" and not attachment.file
+
+
+def test_new_with_an_unsaved_related_object_marks_both_as_the_constructor_does():
+    from otklik.core.fastsql import new
+
+    fast_case, orm_case = Case(), Case()
+    fast = new(CaseEvent, {"type": "received"}, {"case": fast_case})
+    orm = CaseEvent(type="received", case=orm_case)
+    assert _built(fast) == (_fields(orm), {"case": fast_case}, True, orm._state.db)
+    assert fast.case_id is None and fast_case._state.db == orm_case._state.db == "default"

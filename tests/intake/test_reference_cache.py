@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from otklik.cases.models import DeadlineRule, RoutingRule
+from otklik.cases.models import Case, DeadlineRule, RoutingRule
 from otklik.core import stampcache
 from otklik.intake.services import IntakeItem, intake_one
 from otklik.nlp.models import TopicModel
@@ -100,6 +100,22 @@ def test_routing_rules_are_cached_and_an_edit_is_seen(muni, clock, settings):
     assert place(muni, "Снег не убран").block is None
     clock[0] += 1.5
     assert place(muni, "Снег не убран").block == other
+
+
+def test_a_router_hands_out_copies_of_the_cached_block_one_per_router(muni, clock):
+    from otklik.cases.routing import Router, routing_table
+
+    block = BlockFactory(municipality=muni, name="Мусор")
+    RoutingRule.objects.create(municipality=muni, keywords="мусор", block=block)
+    router = Router(muni.pk)
+    first = router.decide(Case(municipality=muni, text="Не вывозят мусор", channel="api"))
+    second = router.decide(Case(municipality=muni, text="Мусор у дома", channel="api"))
+    cached = routing_table(muni.pk).rules[0].block
+    assert first.block == block and first.block is second.block  # one copy for the router's cases
+    assert first.block is not cached
+    first.block.name = "изменено вызывающим"
+    assert routing_table(muni.pk).rules[0].block.name == "Мусор"
+    assert Router(muni.pk).decide(Case(municipality=muni, text="мусор", channel="api")).block.name == "Мусор"
 
 
 def test_a_deactivated_specialist_is_never_served_from_the_cache(muni, clock):
