@@ -25,3 +25,30 @@ def test_token_is_shown_once_and_only_its_hash_is_stored(capsys):
 def test_token_for_an_unknown_user_is_refused(capsys):
     assert cli.main(["token", "create", "--name", "X", "--user", "ghost"]) == 1
     assert "не найден" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_authentication_is_one_statement_and_refuses_inactive_expired_and_unknown():
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from otklik.api.services import issue_token
+
+    user = UserFactory(first_name="Ирина")
+    obj, token = issue_token("ЕДДС", user)
+    ApiToken.objects.filter(pk=obj.pk).update(last_used_at=timezone.now())  # no write this time
+    with CaptureQueriesContext(connection) as ctx:
+        found = authenticate(token)
+    assert found == user and found.first_name == "Ирина" and len(ctx.captured_queries) == 1
+    assert authenticate(token + "x") is None and authenticate("") is None and authenticate("Bearer") is None
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert authenticate(token) is None
+    type(user).objects.filter(pk=user.pk).update(is_active=True)
+    ApiToken.objects.filter(pk=obj.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert authenticate(token) is None
+    ApiToken.objects.filter(pk=obj.pk).update(expires_at=None, last_used_at=None)
+    assert authenticate(token) == user
+    assert ApiToken.objects.get(pk=obj.pk).last_used_at is not None  # marked used

@@ -220,3 +220,18 @@ def test_new_with_an_unsaved_related_object_marks_both_as_the_constructor_does()
     orm = CaseEvent(type="received", case=orm_case)
     assert _built(fast) == (_fields(orm), {"case": fast_case}, True, orm._state.db)
     assert fast.case_id is None and fast_case._state.db == orm_case._state.db == "default"
+
+
+def test_select_related_gives_the_instances_and_related_objects_the_orm_gives():
+    from otklik.core.fastsql import select_related
+
+    case = CaseFactory(raw_payload={"a": 1}, needs_review=True)
+    CaseFactory()  # another row the condition leaves out
+    [fast] = select_related(Case, "municipality", '"cases_case"."id" = %s', [case.pk])
+    orm = Case.objects.select_related("municipality").get(pk=case.pk)
+    assert _fields(fast) == _fields(orm)
+    assert _fields(fast.municipality) == _fields(orm.municipality)
+    with CaptureQueriesContext(connection) as ctx:
+        assert fast.municipality.name == orm.municipality.name  # cached: no query
+    assert ctx.captured_queries == []
+    assert fast._state.adding is False and fast.municipality._state.db == "default"
