@@ -59,13 +59,28 @@ class IntakeError(ValueError):
     """An item that cannot be taken in; the message is for people, in Russian."""
 
 
+def _storable_str(value: str) -> str:
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")  # a lone surrogate fails here; nearly every value passes as it is
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
 def _storable_json(value: Any) -> Any:
     """The raw payload as it came, less NUL characters and lone surrogates, which PostgreSQL's jsonb
     refuses (one such character would fail the whole batch there)."""
     if isinstance(value, str):
-        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+        return _storable_str(value)
     if isinstance(value, dict):
-        return {_storable_json(str(k)): _storable_json(v) for k, v in value.items()}
+        return {
+            _storable_str(str(k)): _storable_str(v) if type(v) is str else _storable_json(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_storable_json(v) for v in value]
     return value

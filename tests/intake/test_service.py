@@ -162,3 +162,19 @@ def test_localities_of_one_stem_are_told_apart_by_the_name_as_written(muni, text
     LocalityFactory(settlement=SettlementFactory(municipality=muni), name="Вишнёвский")
     found = Gazetteer(muni).find(text)
     assert (found.name if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ({"Текст": "Яма\x00 на дороге", "n": 1}, {"Текст": "Яма на дороге", "n": 1}),
+        ({"a\x00": "x\udcff", "b": ["\udc80ё", {"c": None}]}, {"a": "x?", "b": ["?ё", {"c": None}]}),
+        ({"ascii": "plain", "кириллица": "обычный текст"}, {"ascii": "plain", "кириллица": "обычный текст"}),
+        ("\x00", ""),
+        ((1, "\ud800"), [1, "?"]),
+    ],
+)
+def test_raw_payload_is_kept_as_it_came_less_what_jsonb_refuses(raw, stored):
+    from otklik.intake.services import _storable_json
+
+    assert _storable_json(raw) == stored

@@ -186,6 +186,14 @@ class MunicipalityIndex:
         return self.default
 
 
+def _statuses(mapping: SourceMapping) -> dict[str, str]:
+    """The mapping's source statuses by their key, made once per mapping object (an import's rows)."""
+    found: dict[str, str] | None = getattr(mapping, "_status_keys", None)
+    if found is None:
+        found = mapping._status_keys = {_key(k): v for k, v in mapping.statuses.items()}  # type: ignore[attr-defined]
+    return found
+
+
 def _row_to_item(
     channel: str, values: dict[str, Any], mapping: SourceMapping, tz: Any, years: set[int] | None = None
 ) -> IntakeItem:
@@ -217,8 +225,7 @@ def _row_to_item(
         except ValueError as exc:
             raise IntakeError(f"дата ответа: {exc}") from exc
     source_status = normalise_line(str(values.get("status", "")))
-    status_map = {_key(k): v for k, v in mapping.statuses.items()}
-    status = status_map.get(_key(source_status), "") if source_status else ""
+    status = _statuses(mapping).get(_key(source_status), "") if source_status else ""
     external_id = normalise_line(str(values.get("external_id", ""))) or None
     url = normalise_line(str(values.get("external_url", "")))
     if external_id is None and url:
