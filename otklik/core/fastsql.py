@@ -217,31 +217,43 @@ _WRAPPED_ON_POSTGRESQL = {
 }
 
 
+#: Field classes whose `get_db_prep_save` gives back any str — a choices member (a str subclass) too —
+#: unchanged.
+_TEXT_FIELDS = {models.CharField, models.TextField, models.EmailField, models.URLField, models.SlugField}
+
+
 @cache
-def _preparers(model: type[Model], vendor: str, with_pk: bool) -> tuple[tuple[Any, Any, bool], ...]:
-    """(field, the value types it passes unchanged, whether its pre_save is a plain attribute read)."""
+def _preparers(
+    model: type[Model], vendor: str, with_pk: bool, copy: bool = False
+) -> tuple[tuple[Any, Any, bool, bool], ...]:
+    """(field, the value types it passes unchanged, whether its pre_save is a plain attribute read,
+    whether any str passes). `copy`: for PostgreSQL's COPY, whose text format writes an integer the same
+    with or without the Int2/Int4/Int8 wrapper Django gives a parameter."""
     _, _, fields = _insert_parts(model, vendor)
     if with_pk:
         fields = (model._meta.pk, *fields)
     out = []
     for f in fields:
         plain: tuple[type, ...] = _PLAIN_TYPES.get(type(f), ())
-        if vendor == "postgresql" and type(f) in _WRAPPED_ON_POSTGRESQL:
+        if vendor == "postgresql" and type(f) in _WRAPPED_ON_POSTGRESQL and not copy:
             plain = ()  # Django hands psycopg Int2/Int4/Int8 for them
         if type(f) is models.DateTimeField and vendor == "postgresql":
             plain = (datetime,)  # an aware datetime goes to psycopg as it is (naive ones take the slow path)
         simple_read = type(f).pre_save is models.Field.pre_save
-        out.append((f, plain, simple_read))
+        out.append((f, plain, simple_read, type(f) in _TEXT_FIELDS))
     return tuple(out)
 
 
 def _row_values(obj: Model, preparers: Any, connection: Any) -> list[Any]:
     """The row of `obj` as the fields' own `pre_save` and `get_db_prep_save` make it."""
     values = []
-    for f, plain, simple_read in preparers:
+    for f, plain, simple_read, text in preparers:
         value = getattr(obj, f.attname) if simple_read else f.pre_save(obj, True)
-        if value is None or (
-            type(value) in plain and (type(value) is not datetime or value.tzinfo is not None)
+        kind = type(value)
+        if (
+            value is None
+            or (kind in plain and (kind is not datetime or value.tzinfo is not None))
+            or (text and isinstance(value, str))
         ):
             values.append(value)
         else:
@@ -334,8 +346,8 @@ def copy_rows(cursor: Any, objs: list[Model], *, with_pk: bool = False) -> None:
     ids, already set, are written too."""
     connection = cursor.db
     model = type(objs[0])
-    preparers = _preparers(model, connection.vendor, with_pk)
-    fields = tuple(f for f, _, _ in preparers)
+    preparers = _preparers(model, connection.vendor, with_pk, copy=True)
+    fields = tuple(f for f, _, _, _ in preparers)
     _take_related_ids(objs, fields)
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)

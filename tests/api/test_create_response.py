@@ -67,10 +67,10 @@ def test_the_created_response_equals_the_case_read_back(api, role, body):
 
 
 def test_creating_takes_a_bounded_number_of_queries(api):
-    """The token with its user (one statement), the roles, the number, the case, then every row nobody reads back (events,
-    deadlines, the audit record, the personal-data note) — on PostgreSQL in one round trip — and one
-    commit. The classifier, the deadline rules, the gazetteer and the routing table come from the
-    process's caches."""
+    """The token with its user (one statement), the roles, the number, the case, then every row nobody
+    reads back (events, deadlines, the audit record, the personal-data note) — on PostgreSQL in one round
+    trip — and one commit. The classifier, the deadline rules, the gazetteer and the routing table come
+    from the process's caches."""
     caller, post, _ = api
     headers = caller(Role.INTEGRATION)
     post(headers, {"text": "Яма на дороге в Котельникове, у почты"})  # the caches are built

@@ -140,7 +140,8 @@ def test_rows_are_prepared_exactly_as_the_fields_prepare_them():
         is_anonymous=True,
         topic_confidence=0.75,
     )
-    case.status = Status.RECEIVED  # a str subclass: the slow path
+    case.status = Status.RECEIVED  # a choices member, a str subclass: passed as the field passes it
+    case.escalation_level = 2  # an integer field: wrapped for a parameter on PostgreSQL
     for with_pk in (False, True):
         _, _, fields = _insert_parts(Case, connection.vendor)
         if with_pk:
@@ -149,8 +150,18 @@ def test_rows_are_prepared_exactly_as_the_fields_prepare_them():
         with mock.patch("django.utils.timezone.now", return_value=aware):  # created_at, updated_at
             expected = [f.get_db_prep_save(f.pre_save(case, True), connection) for f in fields]
             got = _row_values(case, _preparers(Case, connection.vendor, with_pk), connection)
+            for_copy = _row_values(case, _preparers(Case, connection.vendor, with_pk, copy=True), connection)
         assert [_comparable(v) for v in got] == [_comparable(v) for v in expected]
         assert [type(v) for v in got] == [type(v) for v in expected]
+        assert got[[f.attname for f in fields].index("status")] is Status.RECEIVED
+        # For COPY the same values, integers without the wrapper (COPY's text writes them the same).
+        assert [_comparable(v) for v in for_copy] == [_comparable(v) for v in expected]
+        wrapped = [
+            isinstance(v, int) and type(v) is not bool for v in expected
+        ]  # Int2/Int4/Int8 on PostgreSQL
+        assert [type(v) for v in for_copy] == [
+            int if w else type(v) for v, w in zip(expected, wrapped, strict=True)
+        ]
 
 
 def _built(obj):
