@@ -256,6 +256,10 @@ def _check_amount(value: float, what: str, *, whole: bool = False) -> None:
         raise ValueError(f"{what} должно быть целым: {value!r}")
 
 
+#: Ends of terms a calendar keeps (a few years of dates × the terms in use × the schedules).
+TERMS_KEPT = 100_000
+
+
 class ProductionCalendar:
     """Working days and legal terms over the years for which calendar data is loaded."""
 
@@ -264,6 +268,9 @@ class ProductionCalendar:
         self._years: dict[int, YearCalendar] = {}
         for year in years:
             self._years[year.year] = year
+        #: Ends of terms by (kind, local start date, days, schedule): a term of whole days depends on
+        #: nothing else, and an import or a day's requests ask for the same few thousand again and again.
+        self._terms: dict[tuple[str, date, int, WorkSchedule], datetime] = {}
 
     @classmethod
     def load(cls, extra_dir: Path | None = None) -> ProductionCalendar:
@@ -353,8 +360,12 @@ class ProductionCalendar:
         local = _local(start, schedule)
         if days == 0:
             return self._same_day_term(local, schedule)
-        last = self.next_working_day(local.date() + timedelta(days=int(days)))
-        return self._end_of_day(last, schedule)
+        key = ("calendar", local.date(), int(days), schedule)
+        end = self._terms.get(key)
+        if end is None:
+            last = self.next_working_day(local.date() + timedelta(days=int(days)))
+            end = self._remember(key, self._end_of_day(last, schedule))
+        return end
 
     def add_working_days(self, start: datetime, days: int, schedule: WorkSchedule) -> datetime:
         """The end of a term of ``days`` working days counted from ``start``.
@@ -367,12 +378,22 @@ class ProductionCalendar:
         local = _local(start, schedule)
         if days == 0:
             return self._same_day_term(local, schedule)
-        d, left = local.date(), int(days)
-        while left > 0:
-            d += ONE_DAY
-            if self.is_working_day(d):
-                left -= 1
-        return self._end_of_day(d, schedule)
+        key = ("working", local.date(), int(days), schedule)
+        end = self._terms.get(key)
+        if end is None:
+            d, left = local.date(), int(days)
+            while left > 0:
+                d += ONE_DAY
+                if self.is_working_day(d):
+                    left -= 1
+            end = self._remember(key, self._end_of_day(d, schedule))
+        return end
+
+    def _remember(self, key: tuple[str, date, int, WorkSchedule], end: datetime) -> datetime:
+        if len(self._terms) >= TERMS_KEPT:
+            self._terms.clear()
+        self._terms[key] = end
+        return end
 
     def add_working_hours(self, start: datetime, hours: float, schedule: WorkSchedule) -> datetime:
         """The moment ``hours`` working hours after ``start``.

@@ -718,3 +718,35 @@ def test_property_working_time_between_is_antisymmetric(a, b, schedule):
     forward = CAL.working_time_between(a, b, schedule)
     assert forward == -CAL.working_time_between(b, a, schedule)
     assert (forward >= timedelta(0)) == (b >= a) or forward == timedelta(0)
+
+
+def test_remembered_terms_are_the_terms_computed_anew():
+    """A calendar remembers the ends of whole-day terms: asked again, in any order, from any moment of
+    the same local date, it answers what a fresh calendar computes."""
+    warm = ProductionCalendar.load()
+    starts = [msk(2025, 12, 20) + timedelta(hours=7 * i) for i in range(200)]  # across the New Year
+    schedules = [
+        MSK_DAY,
+        SCHEDULES[next(iter(SCHEDULES))],
+        WorkSchedule(ZoneInfo("Asia/Vladivostok"), time(8)),
+    ]
+    for round_ in range(2):
+        for start in starts if round_ == 0 else reversed(starts):
+            for schedule in schedules:
+                for days in (1, 3, 10, 30):
+                    cold = ProductionCalendar.load()
+                    assert warm.add_working_days(start, days, schedule) == cold.add_working_days(
+                        start, days, schedule
+                    )
+                    assert warm.add_calendar_days(start, days, schedule) == cold.add_calendar_days(
+                        start, days, schedule
+                    )
+    assert 0 < len(warm._terms) <= 2 * len(starts) * len(schedules) * 4
+
+
+def test_a_term_into_a_year_without_data_is_refused_every_time():
+    calendar = ProductionCalendar([y for y in CAL._years.values() if y.year <= 2026])
+    start = msk(2026, 12, 25)
+    for _ in range(2):
+        with pytest.raises(CalendarError, match="2027"):
+            calendar.add_working_days(start, 10, MSK_DAY)
