@@ -68,6 +68,12 @@ class TopicIndex:
         return None, None
 
 
+def topic_index(categories: dict[str, str] | None = None) -> TopicIndex:
+    """The process's cached index for these source labels (rebuilt after an edit of the topics)."""
+    key = ("index", tuple(sorted((categories or {}).items())))
+    return topic_cache.get(key, lambda: TopicIndex(categories))
+
+
 class Gazetteer:
     """The municipality's localities, matched in free text by the stem of their names; where several
     share a stem (Майорский, Майорская), the one whose name the text gives exactly — never a guess when
@@ -119,7 +125,7 @@ class SourceEnricher:
         self.categories = categories or {}
 
     def place(self, items: list[Any], municipality: Municipality) -> list[Placement]:
-        topics = TopicIndex(self.categories)
+        topics = topic_index(self.categories)
         gazetteer = Gazetteer.of(municipality)
         out = []
         for item in items:

@@ -158,3 +158,17 @@ def test_a_model_switched_on_or_off_elsewhere_changes_the_stamp(muni, settings):
     stamp = classifier_cache.stamp()
     TopicModel.objects.filter(pk=model.pk).update(is_active=True)  # no signal
     assert classifier_cache.stamp() != stamp
+
+
+def test_the_topic_index_is_built_once_and_an_edit_of_the_topics_is_seen(muni, clock):
+    from otklik.intake.enrich import topic_index
+    from otklik.org.models import Topic
+
+    first = topic_index({"Мусор": "waste"})
+    assert topic_index({"Мусор": "waste"}) is first and topic_index() is not first  # per set of labels
+    waste = Topic.objects.get(code="waste")
+    assert first.resolve("Мусор") == (waste.pk, None)
+    waste.name = "Обращение с отходами"
+    waste.save()
+    again = topic_index({"Мусор": "waste"})
+    assert again is not first and again.resolve("обращение с отходами") == (waste.pk, None)
