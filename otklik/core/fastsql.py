@@ -7,7 +7,10 @@ statements here are built once per model from its `_meta` (the same columns, the
 rows turned into instances by `Model.from_db`, as the ORM itself does; values are prepared by the
 fields' own `pre_save`/`get_db_prep_save` (skipped for the plain values that those give back
 unchanged: a string of a CharField, an aware datetime on PostgreSQL…). Only plain statements on one
-table are built here: anything more belongs to the ORM.
+table (or one table and the object of one foreign key) are built here: anything more belongs to the ORM.
+
+`new` builds the unsaved instances of an import's rows without the model constructor's field-by-field
+work, into the same instance the constructor makes.
 """
 
 from __future__ import annotations
