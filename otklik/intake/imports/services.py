@@ -186,17 +186,16 @@ class MunicipalityIndex:
         return self.default
 
 
-def _statuses(mapping: SourceMapping) -> dict[str, str]:
-    """The mapping's source statuses by their key, made once per mapping object (an import's rows)."""
-    found: dict[str, str] | None = getattr(mapping, "_status_keys", None)
-    if found is None:
-        found = mapping._status_keys = {_key(k): v for k, v in mapping.statuses.items()}  # type: ignore[attr-defined]
-    return found
-
-
 def _row_to_item(
-    channel: str, values: dict[str, Any], mapping: SourceMapping, tz: Any, years: set[int] | None = None
+    channel: str,
+    values: dict[str, Any],
+    mapping: SourceMapping,
+    tz: Any,
+    years: set[int],
+    statuses: dict[str, str],
 ) -> IntakeItem:
+    """One row as an item. `years`: those of the production calendar; `statuses`: the mapping's source
+    statuses by `_key` — both made once per import."""
     for name, limit in MAX_LENGTHS.items():
         value = values.get(name)
         if isinstance(value, str) and len(value) > limit:
@@ -213,7 +212,7 @@ def _row_to_item(
         received = parse_moment(values.get("received_at", ""), mapping.date_formats, tz)
     except ValueError as exc:
         raise IntakeError(str(exc)) from exc
-    if years is not None and received.year not in years:
+    if received.year not in years:
         raise IntakeError(
             f"нет производственного календаря на {received.year} год: сроки не вычислить "
             "(файл календаря года добавляют в папку OTKLIK_CALENDAR_DIR)"
@@ -225,7 +224,7 @@ def _row_to_item(
         except ValueError as exc:
             raise IntakeError(f"дата ответа: {exc}") from exc
     source_status = normalise_line(str(values.get("status", "")))
-    status = _statuses(mapping).get(_key(source_status), "") if source_status else ""
+    status = statuses.get(_key(source_status), "") if source_status else ""
     external_id = normalise_line(str(values.get("external_id", ""))) or None
     url = normalise_line(str(values.get("external_url", "")))
     if external_id is None and url:
@@ -357,6 +356,7 @@ def _run(
     rejections: list[ImportRejection] = []
     width = len(table.headers)
     years = set(production_calendar().years())
+    statuses = {_key(k): v for k, v in mapping.statuses.items()}
     for number, cells in table.rows:
         batch.rows += 1
         values = {name: (cells[pos] if pos < len(cells) else "") for name, pos in columns.index.items()}
@@ -370,7 +370,8 @@ def _run(
         if reason is None:
             muni = munis.pick(str(values.get("settlement", "")), str(values.get("region", "")))
             try:
-                item = _row_to_item(batch.channel, values, mapping, (muni or munis.default).tz, years)  # type: ignore[union-attr]
+                tz = (muni or munis.default).tz  # type: ignore[union-attr]
+                item = _row_to_item(batch.channel, values, mapping, tz, years, statuses)
             except IntakeError as exc:
                 reason = str(exc)
         if item is not None and item.external_id in seen:
