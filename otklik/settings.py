@@ -151,6 +151,23 @@ def _planner_options(database: dict[str, Any]) -> None:
 
 _planner_options(DATABASES["default"])
 
+# The hottest statements (an API call's token and roles, the registration counter, a case's INSERT) are
+# kept prepared on each PostgreSQL connection: the server parses and plans them once per connection, not
+# once per request (otklik.core.fastsql.prepared_cursor). Off ("0") behind a pooler that cannot carry
+# prepared statements (PgBouncer in transaction mode before 1.21; docs/deploy.md).
+OTKLIK_PG_PREPARED_STATEMENTS = env_bool("OTKLIK_PG_PREPARED_STATEMENTS", True)
+
+
+def _prepared_statements(database: dict[str, Any]) -> None:
+    # psycopg prepares nothing unless the connection has a threshold (Django's own cursors bind on the
+    # client and never prepare, whatever it is); fastsql's cursor asks for each of its statements.
+    # A threshold given in the database's URL wins.
+    if OTKLIK_PG_PREPARED_STATEMENTS and database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+
+
+_prepared_statements(DATABASES["default"])
+
 # A streaming replica of the PostgreSQL primary (docs/deploy.md): when set, the dashboard, the ratings and
 # the reports read from it inside `otklik.core.db_router.use_replica()`; everything else uses the primary.
 OTKLIK_REPLICA_DATABASE_URL = os.environ.get("OTKLIK_REPLICA_DATABASE_URL", "")
@@ -161,6 +178,7 @@ if OTKLIK_REPLICA_DATABASE_URL:
     # Tests read the primary's test database through this alias; no second test database is made.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     _planner_options(DATABASES["replica"])
+    _prepared_statements(DATABASES["replica"])
 DATABASE_ROUTERS = ["otklik.core.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

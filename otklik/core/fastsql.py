@@ -20,6 +20,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connections, models, router
 from django.db.models import Model, signals
 from django.db.models.base import ModelState
@@ -99,6 +100,51 @@ def new(model: type[M], values: dict[str, Any], related: dict[str, Model | None]
 
 
 @cache
+def _preparing_cursor_class() -> type:
+    """Django's server-binding psycopg cursor whose every statement is prepared on the connection."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kw: Any) -> Any:
+            return super().execute(query, params, prepare=True if prepare is None else prepare, **kw)
+
+        def _convert_query(self, query: Any, params: Any = None) -> Any:
+            # Kept as psycopg's client-side cursor keeps it: Django's query log reads `_query.query`
+            # (the statement with its $n placeholders here).
+            self._query = super()._convert_query(query, params)
+            return self._query
+
+    return PreparingCursor
+
+
+def prepared_cursor(using: str = "default") -> Any:
+    """A cursor for the few statements that every request runs, in the same shape each time.
+
+    On PostgreSQL (unless `OTKLIK_PG_PREPARED_STATEMENTS` is off) its statements are prepared on the
+    connection the first time and then only bound and executed: the server parses and plans each once per
+    connection instead of once per call (the token's SELECT: 0.21 → 0.07 ms of the server's CPU).
+    Parameters go separately from the statement (server-side binding), so the statement must be one
+    statement with %s placeholders whose types the server can infer. psycopg keeps up to 100 of them
+    a connection (the least used are deallocated). Elsewhere, the ordinary cursor."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not settings.OTKLIK_PG_PREPARED_STATEMENTS:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = _preparing_cursor_class()(connection.connection)
+        # As Django's own cursors: the connection's time zone when it differs from the adapters'.
+        tzloader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != tzloader.timezone:
+            register_tzloader(connection.timezone, cursor)
+        return connection._prepare_cursor(cursor)
+
+
+@cache
 def _select_prefix(model: type[Model], vendor: str) -> tuple[str, tuple[str, ...]]:
     qn = connections["default"].ops.quote_name
     fields = model._meta.concrete_fields
@@ -111,7 +157,7 @@ def select(model: type[M], where: str, params: list[Any], *, using: str = "defau
     caller where needed), in no particular order."""
     connection = connections[using]
     prefix, _ = _select_prefix(model, connection.vendor)
-    with connection.cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(f"{prefix} WHERE {where}", params)
         rows = cursor.fetchall()
     return [_instance(model, row, using) for row in rows]
@@ -137,7 +183,7 @@ def select_related(
     its columns with their tables."""
     connection = connections[using]
     prefix, field, target = _joined_prefix(model, relation, connection.vendor)
-    with connection.cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(f"{prefix} WHERE {where}", params)
         rows = cursor.fetchall()
     split = len(model._meta.concrete_fields)

@@ -31,7 +31,7 @@ from otklik.cases.models import (
 from otklik.cases.routing import Router
 from otklik.cases.rules import compute_deadlines
 from otklik.core.batch import StatementBatch
-from otklik.core.fastsql import insert_returning_pk, new
+from otklik.core.fastsql import insert_returning_pk, new, prepared_cursor
 from otklik.intake.enrich import Enricher, Placement, get_enricher, topics_by_code
 from otklik.intake.text import normalise_line, normalise_text
 from otklik.quality.rules import ParsedRating
@@ -210,7 +210,7 @@ def _reserve_numbers(municipality: Municipality, kind: str, year: int, n: int) -
     prefix = REGISTRATION_PREFIX[kind]
     qn = connection.ops.quote_name
     table, last_ = qn(RegistrationCounter._meta.db_table), qn("last")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {last_} = {last_} + %s "
             f"WHERE {qn('municipality_id')} = %s AND {qn('prefix')} = %s AND {qn('year')} = %s "

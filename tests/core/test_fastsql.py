@@ -8,13 +8,14 @@ from unittest import mock
 
 import pytest
 from django.db import connection, transaction
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from otklik.audit.models import PersonalDataAccess
 from otklik.cases.models import Case, CaseEvent, Status
 from otklik.core.batch import COPY_FROM, StatementBatch
-from otklik.core.fastsql import insert_returning_pk, select
+from otklik.core.fastsql import insert_returning_pk, prepared_cursor, select
 from otklik.org.models import Role, RoleAssignment
 from tests.factories import BlockFactory, CaseFactory, MunicipalityFactory, RoleFactory, UserFactory
 
@@ -246,3 +247,55 @@ def test_select_related_gives_the_instances_and_related_objects_the_orm_gives():
         assert fast.municipality.name == orm.municipality.name  # cached: no query
     assert ctx.captured_queries == []
     assert fast._state.adding is False and fast.municipality._state.db == "default"
+
+
+def _prepared(fragment):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            [f"%{fragment}%"],
+        )
+        return cursor.fetchall()
+
+
+def test_the_token_and_the_roles_are_read_by_statements_prepared_once_a_connection():
+    from otklik.api.services import authenticate, issue_token
+
+    user = UserFactory()
+    RoleFactory(user=user, role=Role.INTEGRATION)
+    _, token = issue_token("обмен", user)
+    for _ in range(3):
+        assert authenticate(token) == user
+        assert [a.role for a in select(RoleAssignment, '"user_id" = %s', [user.pk])] == [Role.INTEGRATION]
+    assert authenticate(token + "x") is None
+    if connection.vendor == "postgresql":
+        [(statement, runs)] = _prepared('"api_apitoken"."token_hash" = $1')
+        assert statement.startswith('SELECT "api_apitoken"."id"') and runs == 4  # planned once, run 4 times
+        [(_, runs)] = _prepared('FROM "org_roleassignment" WHERE "user_id" = $1')
+        assert runs == 3
+    else:
+        assert "sqlite" in type(prepared_cursor().cursor).__module__
+
+
+def test_prepared_statements_survive_a_rolled_back_savepoint_and_can_be_turned_off():
+    case = CaseFactory()
+    assert [c.pk for c in select(Case, '"id" = %s', [case.pk])] == [case.pk]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        select(Case, '"id" = %s', [case.pk])
+        raise RuntimeError  # ROLLBACK TO SAVEPOINT: psycopg forgets what it prepared
+    assert [c.pk for c in select(Case, '"id" = %s', [case.pk])] == [case.pk]  # prepared anew
+    with override_settings(OTKLIK_PG_PREPARED_STATEMENTS=False):
+        with prepared_cursor() as cursor:
+            assert type(cursor.cursor) is type(connection.cursor().cursor)  # the ordinary cursor
+        before = _prepared("") if connection.vendor == "postgresql" else []
+        assert [c.pk for c in select(Case, '"id" = %s', [case.pk])] == [case.pk]
+        after = _prepared("") if connection.vendor == "postgresql" else []
+    assert len(after) == len(before)
+
+
+def test_a_prepared_statement_is_in_the_query_log():
+    with CaptureQueriesContext(connection) as queries:
+        select(Case, '"id" = %s', [0])
+    [query] = queries.captured_queries
+    assert 'FROM "cases_case" WHERE "id" =' in query["sql"]
