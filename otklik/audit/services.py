@@ -8,6 +8,7 @@ from django.db import models
 
 from otklik.audit.models import AuditEvent
 from otklik.core.batch import StatementBatch
+from otklik.core.fastsql import new
 
 
 def record(
@@ -32,14 +33,17 @@ def record(
     else:
         label = actor_label or "система"
         actor_obj = None
-    event = AuditEvent(
-        actor=actor_obj,
-        actor_label=label,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        before=before,
-        after=after,
+    event = new(
+        AuditEvent,
+        {
+            "actor_label": label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "before": before,
+            "after": after,
+        },
+        {"actor": actor_obj},
     )
     if batch is not None:
         batch.add([event])
@@ -65,7 +69,10 @@ def log_personal_data_access(
         return 0
     now = timezone.now()
     day = timezone.localdate(now)
-    rows = [PersonalDataAccess(user_id=user.pk, case_id=pk, via=via, day=day, at=now) for pk in ids]
+    rows = [
+        new(PersonalDataAccess, {"user_id": user.pk, "case_id": pk, "via": via, "day": day, "at": now})
+        for pk in ids
+    ]
     target = batch if batch is not None else StatementBatch()  # one statement, without the ORM's compiler
     target.add(rows, ignore_conflicts=True)
     if batch is None:

@@ -43,15 +43,18 @@ class StatementBatch:
                 model._default_manager.bulk_create(objs, ignore_conflicts=ignore)
             return
         with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg's ClientCursor: mogrify merges exactly as execute would
+            # psycopg's ClientCursor merges the parameters of all the statements into their text at once
             script: list[str] = []
+            params: list = []
             for _, objs, ignore in rows:
                 if len(objs) >= COPY_FROM and not ignore:  # an import's thousands of rows
                     if script:  # what came before goes first: the rows keep their order
-                        cursor.execute(";\n".join(script))
-                        script = []
+                        cursor.execute(";\n".join(script), params)
+                        script, params = [], []
                     copy_rows(cursor, objs)
                 else:
-                    script.append(raw.mogrify(*insert_values(objs, ignore_conflicts=ignore)))
+                    sql, values = insert_values(objs, ignore_conflicts=ignore)
+                    script.append(sql)
+                    params.extend(values)
             if script:
-                cursor.execute(";\n".join(script))
+                cursor.execute(";\n".join(script), params)

@@ -30,6 +30,11 @@ def topics_by_code() -> dict[str, Topic]:
     return topic_cache.get("by_code", lambda: {t.code: t for t in Topic.objects.all()})
 
 
+def topics_by_id() -> dict[int, Topic]:
+    """The same topics by id (cached with them; treat as read-only)."""
+    return topic_cache.get("by_id", lambda: {t.pk: t for t in topics_by_code().values()})
+
+
 @dataclass
 class Placement:
     topic_id: int | None = None

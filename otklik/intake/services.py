@@ -32,7 +32,7 @@ from otklik.cases.routing import Router
 from otklik.cases.rules import compute_deadlines
 from otklik.core.batch import StatementBatch
 from otklik.core.fastsql import insert_returning_pk, new, prepared_cursor
-from otklik.intake.enrich import Enricher, Placement, get_enricher, topics_by_code
+from otklik.intake.enrich import Enricher, Placement, get_enricher, topics_by_id
 from otklik.intake.text import normalise_line, normalise_text
 from otklik.quality.rules import ParsedRating
 from otklik.quality.services import record_platform_ratings
@@ -470,7 +470,7 @@ def _register_all(
     for `_number_all`."""
     router = Router(municipality.pk)
     cache = _DeadlineCache(municipality)
-    topic_code = {t.pk: t.code for t in topics_by_code().values()}
+    by_id = topics_by_id()
     per_series: dict[tuple[str, int], list[Case]] = defaultdict(list)
     for case, item in zip(cases, items, strict=True):
         case.registered_at = (
@@ -478,7 +478,8 @@ def _register_all(
         )
         year = timezone.localtime(case.registered_at, municipality.tz).year
         per_series[(case.kind, year)].append(case)
-        code = topic_code.get(case.subtopic_id or case.topic_id or 0, "")
+        topic = by_id.get(case.subtopic_id or case.topic_id or 0)
+        code = topic.code if topic is not None else ""
         dues = cache.compute(case, code)
         case.due_at = dues["answer"][0] if "answer" in dues else None
         case.first_reaction_due_at = dues["first_reaction"][0] if "first_reaction" in dues else None

@@ -21,12 +21,14 @@ class NlpEnricher(SourceEnricher):
                 f"{items[i].title}. {items[i].text}" if items[i].title else items[i].text for i in unplaced
             ]
             predictions = classify(texts, municipality)
-            ids = {code: t.pk for code, t in topics_by_code().items()}
+            topics = topics_by_code()
             threshold = confidence_threshold()
             for i, prediction in zip(unplaced, predictions, strict=True):
                 place = placements[i]
-                place.topic_id = ids.get(prediction.topic)
-                place.subtopic_id = ids.get(prediction.subtopic) if prediction.subtopic else None
+                topic = topics.get(prediction.topic)
+                subtopic = topics.get(prediction.subtopic) if prediction.subtopic else None
+                place.topic_id = topic.pk if topic is not None else None
+                place.subtopic_id = subtopic.pk if subtopic is not None else None
                 place.topic_confidence = prediction.confidence
                 place.topic_source = prediction.source
                 if prediction.confidence < threshold:

@@ -109,3 +109,21 @@ def test_a_case_its_creator_may_not_see_is_created_and_answered_404(api):
     assert Case.objects.count() == before + 1
     case = Case.objects.latest("pk")
     assert case.events.count() == 2 and not PersonalDataAccess.objects.filter(case=case).exists()
+
+
+def test_the_created_response_keeps_the_schema_s_order_and_masks_for_a_role_without_personal_data(api):
+    """The answer is built without the schema: its keys come in the schema's order, and a caller who may not
+    see personal data (no creating role is such today) gets the masked text and no author, as on reading."""
+    from unittest import mock
+
+    caller, post, get = api
+    headers = caller(Role.INTEGRATION)
+    body = {"text": "Не горит фонарь, звоните 8 900 123-45-67", "author": {"name": "Петров П. П."}}
+    with mock.patch("otklik.api.api._pd_access", return_value=False):
+        created = post(headers, body)
+        assert created.status_code == 201, created.content
+        read = get(headers, created.json()["id"])
+    assert created.json() == read.json()
+    assert created.json()["author"] is None and "8 900 123-45-67" not in created.json()["text"]
+    assert list(created.json()) == list(read.json())
+    assert [list(e) for e in created.json()["events"]] == [list(e) for e in read.json()["events"]]

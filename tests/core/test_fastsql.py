@@ -179,6 +179,9 @@ def _built(obj):
         ("CaseDeadline", {"stage": "answer", "rule_text": "30 дней"}, ["case"]),
         ("Answer", {"text": "Ответ"}, ["case"]),
         ("Rating", {"satisfied": True, "score": 5, "source": "pos"}, ["case"]),
+        ("AuditEvent", {"action": "intake.batch", "object_id": "7", "after": {"created": [1]}}, ["actor"]),
+        ("AuditEvent", {"action": "api.token_issue", "before": None}, ["user_actor"]),
+        ("PersonalDataAccess", {"via": "api", "day": timezone.localdate()}, ["user", "case"]),
     ],
 )
 def test_new_builds_the_instance_the_constructor_builds(model_name, values, related_names):
@@ -186,10 +189,14 @@ def test_new_builds_the_instance_the_constructor_builds(model_name, values, rela
 
     from otklik.core.fastsql import new
 
-    model = apps.get_model("quality" if model_name == "Rating" else "cases", model_name)
+    app = {"Rating": "quality", "AuditEvent": "audit", "PersonalDataAccess": "audit"}.get(model_name, "cases")
+    model = apps.get_model(app, model_name)
     saved = CaseFactory()
-    targets = {"municipality": saved.municipality, "case": saved, "actor": None}
-    related = {name: targets[name] for name in related_names}
+    user = UserFactory()
+    targets = {"municipality": saved.municipality, "case": saved, "actor": None, "user": user}
+    related = {name: targets[name] for name in related_names if name != "user_actor"}
+    if "user_actor" in related_names:
+        related["actor"] = user
     fast, orm = new(model, dict(values), related), model(**values, **related)
     assert _built(fast) == _built(orm)
     if "case" in related:  # the related object's id, and its cache, as the constructor gives them
