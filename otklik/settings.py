@@ -151,8 +151,8 @@ def _planner_options(database: dict[str, Any]) -> None:
 
 _planner_options(DATABASES["default"])
 
-# The hottest statements (an API call's token and roles, the registration counter, a case's INSERT) are
-# kept prepared on each PostgreSQL connection: the server parses and plans them once per connection, not
+# The hottest statements (an API call's token and roles, the registration counter) are kept
+# prepared on each PostgreSQL connection: the server parses and plans them once per connection, not
 # once per request (otklik.core.fastsql.prepared_cursor). Off ("0") behind a pooler that cannot carry
 # prepared statements (PgBouncer in transaction mode before 1.21; docs/deploy.md).
 OTKLIK_PG_PREPARED_STATEMENTS = env_bool("OTKLIK_PG_PREPARED_STATEMENTS", True)

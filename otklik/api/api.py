@@ -400,6 +400,8 @@ def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> dict[st
     without the schema's attribute-by-attribute resolution, which cost more than the rest of the answer.
     Moments are given in UTC, as read back from the database. None when the caller may not see it (a role
     that sees only another channel's cases): the case stays created."""
+    from otklik.nlp.services import masked_text
+
     if (
         not sees_all_of(request.user, case.municipality_id)
         and not visible_cases(request.user).filter(pk=case.pk).exists()
@@ -413,8 +415,6 @@ def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> dict[st
     deadlines = getattr(case, "_deadlines", [])
     deadlines = [d for _, _, d in sorted((_utc(d.due_at), i, d) for i, d in enumerate(deadlines))]
     shows_author = _pd_access({"request": request})
-    from otklik.nlp.services import masked_text
-
     document = {
         "id": case.pk,
         "version": case.version,

@@ -16,6 +16,8 @@ transaction; nothing can read them before that.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import Model
 
@@ -45,7 +47,7 @@ class StatementBatch:
         with connection.cursor() as cursor:
             # psycopg's ClientCursor merges the parameters of all the statements into their text at once
             script: list[str] = []
-            params: list = []
+            params: list[Any] = []
             for _, objs, ignore in rows:
                 if len(objs) >= COPY_FROM and not ignore:  # an import's thousands of rows
                     if script:  # what came before goes first: the rows keep their order
