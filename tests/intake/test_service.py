@@ -178,3 +178,54 @@ def test_raw_payload_is_kept_as_it_came_less_what_jsonb_refuses(raw, stored):
     from otklik.intake.services import _storable_json
 
     assert _storable_json(raw) == stored
+
+
+def test_a_large_batch_takes_its_numbers_after_the_rows_that_point_to_its_cases(muni):
+    """On PostgreSQL an import's batch takes its cases' ids first and writes their events, deadlines and
+    answers before it takes the registration numbers (whose counter stays locked to the commit): only the
+    cases' COPY is left after the numbers. A few cases, and SQLite, keep the plain order. Either way every
+    case has its numbers in order, its events, deadlines and answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from otklik.core.batch import COPY_FROM
+
+    def queries(n, start):
+        items = [
+            item(
+                external_id=str(start + i),
+                status="closed" if i % 3 == 0 else "",
+                answer_text="Вывезено" if i % 3 == 0 else "",
+                answered_at=RECEIVED + timedelta(minutes=5) if i % 3 == 0 else None,
+            )
+            for i in range(n)
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            result = intake(items, municipality=muni)
+        cases = [c for _, c in result.outcomes]
+        numbers = [int(c.registration_number[-5:]) for c in cases]
+        assert numbers == list(range(numbers[0], numbers[0] + n))
+        stored = Case.objects.filter(pk__in=[c.pk for c in cases])
+        assert stored.count() == n and set(stored.values_list("pk", flat=True)) == {c.pk for c in cases}
+        assert CaseEvent.objects.filter(case__in=stored, type="registered").count() == n
+        assert CaseDeadline.objects.filter(case__in=stored, stage="answer").count() == n
+        assert sum(1 for c in stored if c.answers.exists()) == len(range(0, n, 3))
+
+        def at(fragment):
+            return next(i for i, q in enumerate(ctx.captured_queries) if fragment in q["sql"])
+
+        return (
+            at('"cases_registrationcounter"'),
+            at('INTO "cases_case" ')
+            if n < COPY_FROM or (connection.vendor != "postgresql")
+            else at('COPY "cases_case"'),
+            at('"cases_caseevent"'),
+        )
+
+    counter, cases, events = queries(COPY_FROM + 20, 5000)
+    if connection.vendor == "postgresql":
+        assert events < counter < cases
+    else:
+        assert counter < cases < events
+    counter, cases, events = queries(3, 9000)
+    assert counter < cases < events
