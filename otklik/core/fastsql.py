@@ -362,8 +362,15 @@ def insert_returning_pk(objs: list[Model]) -> None:
     connection = connections["default"]
     model = type(objs[0])
     if connection.vendor == "postgresql" and len(objs) >= COPY_FROM:
-        take_ids(objs)
-        copy_with_ids(objs)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [_sequence(model), len(objs)])
+            ids = [row[0] for row in cursor.fetchall()]
+            for obj, pk_value in zip(objs, ids, strict=True):
+                obj.pk = pk_value
+            copy_rows(cursor, objs, with_pk=True)
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = "default"
         return
     _, _, fields = _insert_parts(model, connection.vendor)
     size = max(1, connection.ops.bulk_batch_size(list(fields), objs))  # SQLite's limit of parameters
@@ -382,28 +389,6 @@ def insert_returning_pk(objs: list[Model]) -> None:
                 obj._state.db = "default"
 
 
-def take_ids(objs: list[Model]) -> None:
-    """Give unsaved instances of one model ids drawn from their column's own sequence (PostgreSQL), before
-    their rows are written: rows that point to them can be written first, their foreign keys being
-    checked at the commit (Django makes them DEFERRABLE INITIALLY DEFERRED)."""
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(%s) FROM generate_series(1, %s)", [_sequence(type(objs[0])), len(objs)]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    for obj, pk_value in zip(objs, ids, strict=True):
-        obj.pk = pk_value
-
-
-def copy_with_ids(objs: list[Model]) -> None:
-    """Write instances that have their ids already (`take_ids`) by COPY, and mark them saved."""
-    with connections["default"].cursor() as cursor:
-        copy_rows(cursor, objs, with_pk=True)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = "default"
-
-
 def copy_rows(cursor: Any, objs: list[Model], *, with_pk: bool = False) -> None:
     """Unsaved instances of one model written by PostgreSQL's COPY over a Django cursor (the values
     prepared as for an INSERT; psycopg adapts them as it would parameters). `with_pk`: the instances'
@@ -415,7 +400,6 @@ def copy_rows(cursor: Any, objs: list[Model], *, with_pk: bool = False) -> None:
     _take_related_ids(objs, fields)
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
-    # through Django's cursor: its query log (tests, DEBUG) shows the COPY too
-    with cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+    with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
         for obj in objs:
             copy.write_row(_row_values(obj, preparers, connection))

@@ -31,14 +31,7 @@ from otklik.cases.models import (
 from otklik.cases.routing import Router
 from otklik.cases.rules import compute_deadlines
 from otklik.core.batch import StatementBatch
-from otklik.core.fastsql import (
-    COPY_FROM,
-    copy_with_ids,
-    insert_returning_pk,
-    new,
-    prepared_cursor,
-    take_ids,
-)
+from otklik.core.fastsql import insert_returning_pk, new, prepared_cursor
 from otklik.intake.enrich import Enricher, Placement, get_enricher, topics_by_id
 from otklik.intake.text import normalise_line, normalise_text
 from otklik.quality.rules import ParsedRating
@@ -452,32 +445,17 @@ def _create(
         deadlines.extend(getattr(case, "_deadlines", ()))
         case._intake_events = events[first_event:]  # type: ignore[attr-defined]
     # The registration numbers as late as possible: their counter rows stay locked to the commit, and
-    # parallel imports (otklik.intake.imports) wait for one another only from there on. An import's batch
-    # on PostgreSQL takes the cases' ids first and writes the rows that point to them (events, deadlines,
-    # answers) before the numbers — their foreign keys are checked at the commit —, so that only the
-    # cases' COPY and the commit are left inside the lock. A single case (an API call) keeps one round
-    # trip fewer: its id comes back from its INSERT, its other rows go with the caller's last flush.
-    early = connection.vendor == "postgresql" and len(cases) >= COPY_FROM
-    if early:
-        take_ids(cases)
-        rows.add(events)
-        rows.add(deadlines)
-        rows.add(answers)
-        rows.flush()
+    # parallel imports (otklik.intake.imports) wait for one another only from here on.
     _number_all(per_series, municipality)
-    if early:
-        copy_with_ids(cases)
-    else:
-        insert_returning_pk(cases)
+    insert_returning_pk(cases)
     for case, item in zip(cases, items, strict=True):
         for name, content in item.attachments:
             attachment = Attachment(case=case, name=name[:255])
             attachment.file.save(name, ContentFile(content), save=False)
             attachment.save()
-    if not early:
-        rows.add(events)
-        rows.add(deadlines)
-        rows.add(answers)
+    rows.add(events)
+    rows.add(deadlines)
+    rows.add(answers)
     return cases
 
 
