@@ -171,6 +171,24 @@ def _pd_access(context: Any) -> bool:
     return request is not None and can_see_personal_data(request.user)
 
 
+def _shown_text(case: Case, personal_data: bool) -> str:
+    from otklik.nlp.services import masked_text
+
+    return case.text if personal_data else masked_text(case)
+
+
+def _author(case: Case, personal_data: bool) -> dict[str, Any] | None:
+    if not personal_data:
+        return None
+    return {
+        "name": case.author_name,
+        "email": case.author_email,
+        "phone": case.author_phone,
+        "address": case.author_address,
+        "anonymous": case.is_anonymous,
+    }
+
+
 class CaseOut(Schema):
     id: int
     version: int
@@ -206,21 +224,11 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_text(obj: Case, context: Any) -> str:
-        from otklik.nlp.services import masked_text
-
-        return obj.text if _pd_access(context) else masked_text(obj)
+        return _shown_text(obj, _pd_access(context))
 
     @staticmethod
     def resolve_author(obj: Case, context: Any) -> dict[str, Any] | None:
-        if not _pd_access(context):
-            return None
-        return {
-            "name": obj.author_name,
-            "email": obj.author_email,
-            "phone": obj.author_phone,
-            "address": obj.author_address,
-            "anonymous": obj.is_anonymous,
-        }
+        return _author(obj, _pd_access(context))
 
     @staticmethod
     def resolve_topic(obj: Case) -> str | None:
@@ -400,8 +408,6 @@ def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> dict[st
     without the schema's attribute-by-attribute resolution, which cost more than the rest of the answer.
     Moments are given in UTC, as read back from the database. None when the caller may not see it (a role
     that sees only another channel's cases): the case stays created."""
-    from otklik.nlp.services import masked_text
-
     if (
         not sees_all_of(request.user, case.municipality_id)
         and not visible_cases(request.user).filter(pk=case.pk).exists()
@@ -414,7 +420,7 @@ def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> dict[st
     events = [e for _, _, e in sorted((e.at, i, e) for i, e in enumerate(case._intake_events))]  # type: ignore[attr-defined]
     deadlines = getattr(case, "_deadlines", [])
     deadlines = [d for _, _, d in sorted((_utc(d.due_at), i, d) for i, d in enumerate(deadlines))]
-    shows_author = _pd_access({"request": request})
+    personal_data = _pd_access({"request": request})
     document = {
         "id": case.pk,
         "version": case.version,
@@ -425,7 +431,7 @@ def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> dict[st
         "registration_number": case.registration_number,
         "status": case.status,
         "title": case.title,
-        "text": case.text if shows_author else masked_text(case),
+        "text": _shown_text(case, personal_data),
         "topic": topic.code if topic is not None else None,
         "subtopic": subtopic.code if subtopic is not None else None,
         "settlement": settlement.code if settlement is not None else None,
@@ -452,15 +458,7 @@ def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> dict[st
             }
             for e in events
         ],
-        "author": {
-            "name": case.author_name,
-            "email": case.author_email,
-            "phone": case.author_phone,
-            "address": case.author_address,
-            "anonymous": case.is_anonymous,
-        }
-        if shows_author
-        else None,
+        "author": _author(case, personal_data),
     }
     _log_pd(request, [case.pk], batch)
     return document

@@ -100,9 +100,13 @@ def new(model: type[M], values: dict[str, Any], related: dict[str, Model | None]
 
 
 @cache
-def _preparing_cursor_class() -> type:
-    """Django's server-binding psycopg cursor whose every statement is prepared on the connection."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
+def _preparing_cursor_parts() -> tuple[type, Any]:
+    """Django's server-binding psycopg cursor whose every statement is prepared on the connection, and a
+    function that registers the connection's time zone on a cursor when the adapters' differs (as
+    Django's own `create_cursor`). Imported once: only PostgreSQL's backend has them."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
 
     class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
         def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kw: Any) -> Any:
@@ -114,7 +118,12 @@ def _preparing_cursor_class() -> type:
             self._query = super()._convert_query(query, params)
             return self._query
 
-    return PreparingCursor
+    def with_time_zone(connection: Any, cursor: Any) -> None:
+        tzloader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != tzloader.timezone:
+            register_tzloader(connection.timezone, cursor)
+
+    return PreparingCursor, with_time_zone
 
 
 def prepared_cursor(using: str = "default") -> Any:
@@ -129,18 +138,12 @@ def prepared_cursor(using: str = "default") -> Any:
     connection = connections[using]
     if connection.vendor != "postgresql" or not settings.OTKLIK_PG_PREPARED_STATEMENTS:
         return connection.cursor()
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
-    from psycopg.pq import Format
-
+    cursor_class, with_time_zone = _preparing_cursor_parts()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor = _preparing_cursor_class()(connection.connection)
-        # As Django's own cursors: the connection's time zone when it differs from the adapters'.
-        tzloader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
-        if connection.timezone != tzloader.timezone:
-            register_tzloader(connection.timezone, cursor)
+        cursor = cursor_class(connection.connection)
+        with_time_zone(connection, cursor)
         return connection._prepare_cursor(cursor)
 
 

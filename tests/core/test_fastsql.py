@@ -282,7 +282,8 @@ def test_the_token_and_the_roles_are_read_by_statements_prepared_once_a_connecti
         [(_, runs)] = _prepared('FROM "org_roleassignment" WHERE "user_id" = $1')
         assert runs == 3
     else:
-        assert "sqlite" in type(prepared_cursor().cursor).__module__
+        with prepared_cursor() as cursor:
+            assert "sqlite" in type(cursor.cursor).__module__
 
 
 def test_prepared_statements_survive_a_rolled_back_savepoint_and_can_be_turned_off():
@@ -293,8 +294,8 @@ def test_prepared_statements_survive_a_rolled_back_savepoint_and_can_be_turned_o
         raise RuntimeError  # ROLLBACK TO SAVEPOINT: psycopg forgets what it prepared
     assert [c.pk for c in select(Case, '"id" = %s', [case.pk])] == [case.pk]  # prepared anew
     with override_settings(OTKLIK_PG_PREPARED_STATEMENTS=False):
-        with prepared_cursor() as cursor:
-            assert type(cursor.cursor) is type(connection.cursor().cursor)  # the ordinary cursor
+        with prepared_cursor() as cursor, connection.cursor() as ordinary:
+            assert type(cursor.cursor) is type(ordinary.cursor)  # the ordinary cursor
         before = _prepared("") if connection.vendor == "postgresql" else []
         assert [c.pk for c in select(Case, '"id" = %s', [case.pk])] == [case.pk]
         after = _prepared("") if connection.vendor == "postgresql" else []
