@@ -295,6 +295,35 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tally(args: argparse.Namespace) -> int:
+    _django()
+    from otklik.analytics.selectors import tally_check
+    from otklik.analytics.services import compact_tallies, rebuild_tallies, tally_kept
+
+    if not tally_kept():
+        raise CliError(
+            "сводку обращений ведёт только PostgreSQL; на SQLite дашборд считает обращения напрямую"
+        )
+    if args.action == "compact":
+        done = compact_tallies()
+        print(
+            f"Сводка обращений уплотнена: перенесено строк изменений {done['tally_rows_folded']}, "
+            f"удалено пустых строк {done['tally_rows_dropped']}."
+        )
+    elif args.action == "rebuild":
+        rows = rebuild_tallies()
+        print(f"Сводка обращений пересчитана по обращениям: {rows} строк.")
+    else:
+        found = tally_check()
+        if found["differ"]:
+            raise CliError(
+                f"сводка расходится с обращениями в {found['differ']} из {found['keys']} ключей "
+                "(МО, день, поселение, тема); пересчитайте её: otklik tally rebuild"
+            )
+        print(f"Сводка обращений сходится с обращениями: ключей {found['keys']}.")
+    return 0
+
+
 def cmd_unlock(args: argparse.Namespace) -> int:
     _django()
     from django.contrib.auth import get_user_model
@@ -588,6 +617,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("username", help="имя пользователя")
     p.set_defaults(func=cmd_unlock)
+    p = sub.add_parser(
+        "tally",
+        help="сводка обращений для дашборда (PostgreSQL)",
+        description="Сводка обращений по дням, которую читает дашборд: её ведут триггеры базы, а обработчик "
+        "фоновых задач уплотняет. compact — уплотнить сейчас; check — сверить с обращениями (код 1 при "
+        "расхождении); rebuild — пересчитать заново.",
+    )
+    p.add_argument("action", choices=["compact", "check", "rebuild"], help="что сделать")
+    p.set_defaults(func=cmd_tally)
     p = sub.add_parser(
         "createadmin", help="создать администратора", description="Создать суперпользователя системы."
     )

@@ -74,6 +74,13 @@ def escalate_measures_task() -> dict[str, int]:
 
 
 @task()
+def compact_tallies_task() -> dict[str, int]:
+    from otklik.analytics.services import compact_tallies
+
+    return compact_tallies()
+
+
+@task()
 def close_participation_task() -> dict[str, int]:
     from otklik.participation.services import close_expired, forget_old_requests
 

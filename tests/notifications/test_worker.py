@@ -30,6 +30,7 @@ def test_each_job_is_queued_once_per_slot(settings):
         "propose_problems",
         "close_participation",
         "publish_posts",
+        "compact_tallies",
         "weekly_summary",
         "monthly_reports",
         "send_emails",
