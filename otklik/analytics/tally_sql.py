@@ -186,8 +186,13 @@ DROP FUNCTION IF EXISTS otklik_tally_timezone_changed();
 DROP FUNCTION IF EXISTS otklik_tally_rebuild(bigint[]);
 """
 
-#: The first fill (and `otklik tally --rebuild`): every municipality's rows from its cases.
-REBUILD_ALL = "SELECT otklik_tally_rebuild(ARRAY(SELECT id FROM territory_municipality))"
+#: The first fill (and `otklik tally rebuild`): every row dropped, then every municipality's counted from
+#: its cases.
+REBUILD_ALL = """
+DELETE FROM analytics_case_tally;
+DELETE FROM analytics_case_tally_delta;
+SELECT otklik_tally_rebuild(ARRAY(SELECT id FROM territory_municipality));
+"""
 
 _SUMS = ", ".join(f"sum({c})" for c in SUM_COLUMNS)
 _UPDATE = ", ".join(f"{c} = analytics_case_tally.{c} + excluded.{c}" for c in SUM_COLUMNS)
