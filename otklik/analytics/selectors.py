@@ -103,7 +103,7 @@ def dashboard(
     if source == "tally" or (source == "auto" and _tally_fits(user, munis, tz)):
         counts = _TallyCounts(board, [m.pk for m in munis], topic)
     else:
-        counts = _CaseCounts(board, period, base, municipality, topic, lo, hi)
+        counts = _CaseCounts(board, period, base, municipality, topic, lo, hi, tz)
     by_area = counts.areas()
     for area in board.areas:
         area.count = by_area.get(area.id, 0)
@@ -250,15 +250,10 @@ class _CaseCounts(_Counts):
         topic: Topic | None,
         lo: datetime,
         hi: datetime,
+        tz: Any,
     ) -> None:
-        self.period, self.base, self.municipality, self.topic, self.lo, self.hi = (
-            period,
-            base,
-            municipality,
-            topic,
-            lo,
-            hi,
-        )
+        self.period, self.base, self.municipality, self.topic = period, base, municipality, topic
+        self.lo, self.hi, self.tz = lo, hi, tz
         self.area = "settlement_id" if board.level == "municipality" else "municipality_id"
 
     def areas(self) -> dict[int, int]:
@@ -269,7 +264,8 @@ class _CaseCounts(_Counts):
         return {(area, topic): n for area, topic, n in rows}
 
     def trend(self, unit: str) -> list[tuple[date, int]]:
-        trunc = TruncMonth("received_at") if unit == "month" else TruncWeek("received_at")
+        # In the view's zone, as the period's bounds (not the server's current one).
+        trunc = (TruncMonth if unit == "month" else TruncWeek)("received_at", tzinfo=self.tz)
         rows = self.period.annotate(bucket=trunc).values_list("bucket").annotate(n=Count("id"))
         return [(b.date(), n) for b, n in rows.order_by("bucket") if b is not None]
 
@@ -327,12 +323,20 @@ class _TallyCounts(_Counts):
         self.board = board
         self.area = "settlement_id" if board.level == "municipality" else "municipality_id"
         self.filters = "municipality_id = ANY(%(munis)s)" + (" AND topic_id = %(topic)s" if topic else "")
-        self.params: dict[str, Any] = {"munis": municipality_ids, "topic": topic.pk if topic else None}
+        span = board.end - board.start + timedelta(days=1)
+        self.params: dict[str, Any] = {
+            "munis": municipality_ids,
+            "topic": topic.pk if topic else None,
+            "start": board.start,
+            "end": board.end,
+            "before": board.start - span,  # the growth's previous period of the same length
+        }
         self._main: dict[str, Any] | None = None
 
-    def _rows(self, start: date, end: date) -> str:
-        columns = "municipality_id, day, settlement_id, topic_id, " + ", ".join(tally_sql.SUM_COLUMNS)
-        where = f"day >= {start.isoformat()!r}::date AND day <= {end.isoformat()!r}::date AND {self.filters}"
+    def _rows(self, start: str) -> str:
+        """The tally's and the delta's rows from the parameter `start` to the period's end."""
+        columns = ", ".join(tally_sql.COLUMNS)
+        where = f"day >= %({start})s AND day <= %(end)s AND {self.filters}"
         return (
             f"(SELECT {columns} FROM analytics_case_tally WHERE {where} "
             f"UNION ALL SELECT {columns} FROM analytics_case_tally_delta WHERE {where}) t"
@@ -348,7 +352,7 @@ class _TallyCounts(_Counts):
             sql = f"""
                 SELECT grouping({self.area}, topic_id), {self.area}, topic_id, day,
                        {", ".join(f"sum({c})" for c in tally_sql.SUM_COLUMNS)}
-                  FROM {self._rows(self.board.start, self.board.end)}
+                  FROM {self._rows("start")}
                  GROUP BY GROUPING SETS (({self.area}, topic_id), (day))"""
             cells: dict[tuple[int, int], int] = {}
             areas: dict[int, int] = {}
@@ -377,13 +381,13 @@ class _TallyCounts(_Counts):
         return self._main
 
     def areas(self) -> dict[int, int]:
-        return dict(self._main_sums()["areas"])
+        return self._main_sums()["areas"]
 
     def cells(self) -> dict[tuple[int, int], int]:
-        return dict(self._main_sums()["cells"])
+        return self._main_sums()["cells"]
 
     def trend(self, unit: str) -> list[tuple[date, int]]:
-        return [(b, n) for b, n in self._main_sums()[unit] if n]
+        return self._main_sums()[unit]
 
     def kpi(self) -> _Kpi:
         s = self._main_sums()["sums"]
@@ -398,25 +402,21 @@ class _TallyCounts(_Counts):
         )
 
     def growing(self) -> list[dict[str, int]]:
-        span = self.board.end - self.board.start + timedelta(days=1)
-        start = self.board.start.isoformat()
+        """Ranked and cut in SQL as `_growing` does (only the few shown leave the database)."""
         sql = f"""
-            SELECT topic_id, settlement_id, sum(total) FILTER (WHERE day >= {start!r}::date),
-                   sum(total) FILTER (WHERE day < {start!r}::date)
-              FROM {self._rows(self.board.start - span, self.board.end)}
-             WHERE settlement_id IS NOT NULL AND topic_id IS NOT NULL
-             GROUP BY topic_id, settlement_id
-            HAVING sum(total) FILTER (WHERE day >= {start!r}::date) >= {GROWTH_MIN}
-               AND sum(total) FILTER (WHERE day >= {start!r}::date)
-                   > coalesce(sum(total) FILTER (WHERE day < {start!r}::date), 0)
-             ORDER BY coalesce(sum(total) FILTER (WHERE day < {start!r}::date), 0)
-                      - sum(total) FILTER (WHERE day >= {start!r}::date),
-                      sum(total) FILTER (WHERE day >= {start!r}::date) DESC, topic_id, settlement_id
+            SELECT topic_id, settlement_id, now, before FROM (
+                SELECT topic_id, settlement_id,
+                       coalesce(sum(total) FILTER (WHERE day >= %(start)s), 0) AS now,
+                       coalesce(sum(total) FILTER (WHERE day < %(start)s), 0) AS before
+                  FROM {self._rows("before")}
+                 WHERE settlement_id IS NOT NULL AND topic_id IS NOT NULL
+                 GROUP BY topic_id, settlement_id) pairs
+             WHERE now >= {GROWTH_MIN} AND now > before
+             ORDER BY now - before DESC, now DESC, topic_id, settlement_id
              LIMIT {GROWTH_TOP}"""
         return [
-            {"topic_id": t, "settlement_id": s, "now": int(now or 0), "before": int(before or 0)}
+            {"topic_id": t, "settlement_id": s, "now": int(now), "before": int(before)}
             for t, s, now, before in self._read(sql)
-            if (now or 0) or (before or 0)
         ]
 
 

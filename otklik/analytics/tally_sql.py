@@ -77,63 +77,56 @@ _OLD = ", ".join(f"o.{c}" for c in WATCHED)
 _NEW = ", ".join(f"n.{c}" for c in WATCHED)
 _CHANGED = f"old_cases o JOIN new_cases n ON n.id = o.id WHERE ({_OLD}) IS DISTINCT FROM ({_NEW})"
 
-INSTALL = f"""
-CREATE OR REPLACE FUNCTION otklik_tally_cases_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    {_INTO} {contribution("new_cases", "")};
-    RETURN NULL;
-END $$;
+#: (trigger and its function's name, table, event, transition tables) — one statement-level trigger each.
+_TRIGGERS = (
+    ("otklik_tally_cases_inserted", "cases_case", "INSERT", "NEW TABLE AS new_cases"),
+    ("otklik_tally_cases_updated", "cases_case", "UPDATE", "OLD TABLE AS old_cases NEW TABLE AS new_cases"),
+    ("otklik_tally_cases_deleted", "cases_case", "DELETE", "OLD TABLE AS old_cases"),
+    ("otklik_tally_ratings_inserted", "quality_rating", "INSERT", "NEW TABLE AS new_ratings"),
+    (
+        "otklik_tally_ratings_updated",
+        "quality_rating",
+        "UPDATE",
+        "OLD TABLE AS old_ratings NEW TABLE AS new_ratings",
+    ),
+    ("otklik_tally_ratings_deleted", "quality_rating", "DELETE", "OLD TABLE AS old_ratings"),
+    (
+        "otklik_tally_timezone_changed",
+        "territory_municipality",
+        "UPDATE",
+        "OLD TABLE AS old_munis NEW TABLE AS new_munis",
+    ),
+)
 
-CREATE OR REPLACE FUNCTION otklik_tally_cases_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+#: The trigger functions' bodies, by name.
+_BODIES = {
+    "otklik_tally_cases_inserted": f"{_INTO} {contribution('new_cases', '')};",
+    "otklik_tally_cases_updated": f"""
     IF EXISTS (SELECT 1 FROM {_CHANGED}) THEN
         {_INTO}
         {contribution(f"(SELECT o.* FROM {_CHANGED})", "-")}
         UNION ALL
         {contribution(f"(SELECT n.* FROM {_CHANGED})", "")};
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION otklik_tally_cases_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    {_INTO} {contribution("old_cases", "-")};
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION otklik_tally_ratings_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    {_INTO} {_rating_contribution("new_ratings", "")};
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION otklik_tally_ratings_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+    END IF;""",
+    "otklik_tally_cases_deleted": f"{_INTO} {contribution('old_cases', '-')};",
+    "otklik_tally_ratings_inserted": f"{_INTO} {_rating_contribution('new_ratings', '')};",
+    "otklik_tally_ratings_updated": f"""
     IF EXISTS (SELECT 1 FROM old_ratings o JOIN new_ratings n ON n.id = o.id
                 WHERE (o.case_id, o.satisfied) IS DISTINCT FROM (n.case_id, n.satisfied)) THEN
         {_INTO}
         {_rating_contribution("old_ratings", "-")}
         UNION ALL
         {_rating_contribution("new_ratings", "")};
-    END IF;
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION otklik_tally_ratings_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    {_INTO} {_rating_contribution("old_ratings", "-")};
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION otklik_tally_timezone_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+    END IF;""",
+    "otklik_tally_ratings_deleted": f"{_INTO} {_rating_contribution('old_ratings', '-')};",
+    "otklik_tally_timezone_changed": """
     IF EXISTS (SELECT 1 FROM old_munis o JOIN new_munis n ON n.id = o.id WHERE o.timezone <> n.timezone) THEN
         PERFORM otklik_tally_rebuild(ARRAY(
             SELECT n.id FROM old_munis o JOIN new_munis n ON n.id = o.id WHERE o.timezone <> n.timezone));
-    END IF;
-    RETURN NULL;
-END $$;
+    END IF;""",
+}
 
+INSTALL = f"""
 CREATE OR REPLACE FUNCTION otklik_tally_rebuild(municipalities bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM analytics_case_tally WHERE municipality_id = ANY(municipalities);
@@ -141,50 +134,27 @@ BEGIN
     INSERT INTO analytics_case_tally ({", ".join(COLUMNS)})
     {contribution("(SELECT * FROM cases_case WHERE municipality_id = ANY(municipalities))", "")};
 END $$;
-
-DROP TRIGGER IF EXISTS otklik_tally_cases_inserted ON cases_case;
-CREATE TRIGGER otklik_tally_cases_inserted AFTER INSERT ON cases_case
-    REFERENCING NEW TABLE AS new_cases FOR EACH STATEMENT EXECUTE FUNCTION otklik_tally_cases_inserted();
-DROP TRIGGER IF EXISTS otklik_tally_cases_updated ON cases_case;
-CREATE TRIGGER otklik_tally_cases_updated AFTER UPDATE ON cases_case
-    REFERENCING OLD TABLE AS old_cases NEW TABLE AS new_cases
-    FOR EACH STATEMENT EXECUTE FUNCTION otklik_tally_cases_updated();
-DROP TRIGGER IF EXISTS otklik_tally_cases_deleted ON cases_case;
-CREATE TRIGGER otklik_tally_cases_deleted AFTER DELETE ON cases_case
-    REFERENCING OLD TABLE AS old_cases FOR EACH STATEMENT EXECUTE FUNCTION otklik_tally_cases_deleted();
-DROP TRIGGER IF EXISTS otklik_tally_ratings_inserted ON quality_rating;
-CREATE TRIGGER otklik_tally_ratings_inserted AFTER INSERT ON quality_rating
-    REFERENCING NEW TABLE AS new_ratings FOR EACH STATEMENT EXECUTE FUNCTION otklik_tally_ratings_inserted();
-DROP TRIGGER IF EXISTS otklik_tally_ratings_updated ON quality_rating;
-CREATE TRIGGER otklik_tally_ratings_updated AFTER UPDATE ON quality_rating
-    REFERENCING OLD TABLE AS old_ratings NEW TABLE AS new_ratings
-    FOR EACH STATEMENT EXECUTE FUNCTION otklik_tally_ratings_updated();
-DROP TRIGGER IF EXISTS otklik_tally_ratings_deleted ON quality_rating;
-CREATE TRIGGER otklik_tally_ratings_deleted AFTER DELETE ON quality_rating
-    REFERENCING OLD TABLE AS old_ratings FOR EACH STATEMENT EXECUTE FUNCTION otklik_tally_ratings_deleted();
-DROP TRIGGER IF EXISTS otklik_tally_timezone_changed ON territory_municipality;
-CREATE TRIGGER otklik_tally_timezone_changed AFTER UPDATE ON territory_municipality
-    REFERENCING OLD TABLE AS old_munis NEW TABLE AS new_munis
-    FOR EACH STATEMENT EXECUTE FUNCTION otklik_tally_timezone_changed();
+""" + "".join(
+    f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {_BODIES[name]}
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS {name} ON {table};
+CREATE TRIGGER {name} AFTER {event} ON {table}
+    REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {name}();
 """
+    for name, table, event, tables in _TRIGGERS
+)
 
-UNINSTALL = """
-DROP TRIGGER IF EXISTS otklik_tally_cases_inserted ON cases_case;
-DROP TRIGGER IF EXISTS otklik_tally_cases_updated ON cases_case;
-DROP TRIGGER IF EXISTS otklik_tally_cases_deleted ON cases_case;
-DROP TRIGGER IF EXISTS otklik_tally_ratings_inserted ON quality_rating;
-DROP TRIGGER IF EXISTS otklik_tally_ratings_updated ON quality_rating;
-DROP TRIGGER IF EXISTS otklik_tally_ratings_deleted ON quality_rating;
-DROP TRIGGER IF EXISTS otklik_tally_timezone_changed ON territory_municipality;
-DROP FUNCTION IF EXISTS otklik_tally_cases_inserted();
-DROP FUNCTION IF EXISTS otklik_tally_cases_updated();
-DROP FUNCTION IF EXISTS otklik_tally_cases_deleted();
-DROP FUNCTION IF EXISTS otklik_tally_ratings_inserted();
-DROP FUNCTION IF EXISTS otklik_tally_ratings_updated();
-DROP FUNCTION IF EXISTS otklik_tally_ratings_deleted();
-DROP FUNCTION IF EXISTS otklik_tally_timezone_changed();
-DROP FUNCTION IF EXISTS otklik_tally_rebuild(bigint[]);
-"""
+UNINSTALL = (
+    "".join(
+        f"DROP TRIGGER IF EXISTS {name} ON {table};\nDROP FUNCTION IF EXISTS {name}();\n"
+        for name, table, _, _ in _TRIGGERS
+    )
+    + "DROP FUNCTION IF EXISTS otklik_tally_rebuild(bigint[]);\n"
+)
 
 #: The first fill (and `otklik tally rebuild`): every row dropped, then every municipality's counted from
 #: its cases.
