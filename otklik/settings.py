@@ -168,6 +168,28 @@ def _prepared_statements(database: dict[str, Any]) -> None:
 
 _prepared_statements(DATABASES["default"])
 
+# Seconds during which a PostgreSQL connection that passed its health check passes again without a
+# `SELECT 1` (otklik.core.postgresql: the server's closing of a connection is still seen at once);
+# 0: Django's check by a statement at the start of every request.
+try:
+    OTKLIK_PG_HEALTH_CHECK_SECONDS = float(os.environ.get("OTKLIK_PG_HEALTH_CHECK_SECONDS", "1"))
+    if OTKLIK_PG_HEALTH_CHECK_SECONDS < 0:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        "OTKLIK_PG_HEALTH_CHECK_SECONDS: нужно неотрицательное число секунд, например 1, а не "
+        f"«{os.environ.get('OTKLIK_PG_HEALTH_CHECK_SECONDS')}»"
+    ) from None
+POSTGRESQL_ENGINE = "otklik.core.postgresql"
+
+
+def _engine(database: dict[str, Any]) -> None:
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database["ENGINE"] = POSTGRESQL_ENGINE
+
+
+_engine(DATABASES["default"])
+
 # A streaming replica of the PostgreSQL primary (docs/deploy.md): when set, the dashboard, the ratings and
 # the reports read from it inside `otklik.core.db_router.use_replica()`; everything else uses the primary.
 OTKLIK_REPLICA_DATABASE_URL = os.environ.get("OTKLIK_REPLICA_DATABASE_URL", "")
@@ -179,6 +201,7 @@ if OTKLIK_REPLICA_DATABASE_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     _planner_options(DATABASES["replica"])
     _prepared_statements(DATABASES["replica"])
+    _engine(DATABASES["replica"])
 DATABASE_ROUTERS = ["otklik.core.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

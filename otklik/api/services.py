@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from otklik.api.models import ApiToken
 from otklik.audit.services import record
-from otklik.core.fastsql import select_related
+from otklik.core.fastsql import select_related_with
+from otklik.org.models import RoleAssignment
+from otklik.org.selectors import remember_roles
 
 TOKEN_PREFIX = "otk_"
 
@@ -56,14 +58,20 @@ def authenticate(token: str) -> Any:
     """The user a valid token acts for, or None."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    # Every API request reads the token and its user: one statement built once (otklik.core.fastsql).
-    found = select_related(ApiToken, "user", _token_where(), [_hash(token)])
-    obj = found[0] if found else None
+    # Every API request reads the token, its user and the user's roles: one statement built once
+    # (otklik.core.fastsql), a row per role.
+    found = select_related_with(
+        ApiToken, "user", _token_where(), [_hash(token)], children=(RoleAssignment, "user")
+    )
+    if not found:
+        return None
+    obj, roles = found[0]
     now = timezone.now()
-    if obj is None or (obj.expires_at and obj.expires_at < now):
+    if obj.expires_at and obj.expires_at < now:
         return None
     if obj.last_used_at is None or now - obj.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=obj.pk).update(last_used_at=now)
+    remember_roles(obj.user, roles)
     return obj.user
 
 

@@ -167,7 +167,11 @@ def select(model: type[M], where: str, params: list[Any], *, using: str = "defau
 
 
 @cache
-def _joined_prefix(model: type[Model], relation: str, vendor: str) -> tuple[str, Any, Any]:
+def _joined_prefix(
+    model: type[Model], relation: str, vendor: str, children: tuple[type[Model], str] | None = None
+) -> tuple[str, Any, Any, int, int]:
+    """The statement's start; the relation's field and model; where the row holds the instance's id and
+    the child's (counted from the child's first column)."""
     qn = connections["default"].ops.quote_name
     field = model._meta.get_field(relation)
     target = field.remote_field.model
@@ -175,7 +179,16 @@ def _joined_prefix(model: type[Model], relation: str, vendor: str) -> tuple[str,
     columns = [f"{own}.{qn(f.column)}" for f in model._meta.concrete_fields]
     columns += [f"{theirs}.{qn(f.column)}" for f in target._meta.concrete_fields]
     join = f"{theirs}.{qn(target._meta.pk.column)} = {own}.{qn(field.column)}"
-    return f"SELECT {', '.join(columns)} FROM {own} INNER JOIN {theirs} ON {join}", field, target
+    sql = f"INNER JOIN {theirs} ON {join}"
+    child_pk = 0
+    if children is not None:
+        child, key = children
+        table, column = qn(child._meta.db_table), qn(child._meta.get_field(key).column)
+        columns += [f"{table}.{qn(f.column)}" for f in child._meta.concrete_fields]
+        child_pk = list(child._meta.concrete_fields).index(child._meta.pk)
+        sql += f" LEFT JOIN {table} ON {table}.{column} = {theirs}.{qn(target._meta.pk.column)}"
+    own_pk = list(model._meta.concrete_fields).index(model._meta.pk)
+    return f"SELECT {', '.join(columns)} FROM {own} {sql}", field, target, own_pk, child_pk
 
 
 def select_related(
@@ -184,18 +197,39 @@ def select_related(
     """As `select`, with the object of the foreign key `relation` read by the same statement (an inner
     join, as the ORM's `select_related` of a required key) and cached on each instance. `where` names
     its columns with their tables."""
+    return [obj for obj, _ in select_related_with(model, relation, where, params, using=using)]
+
+
+def select_related_with(
+    model: type[M],
+    relation: str,
+    where: str,
+    params: list[Any],
+    *,
+    children: tuple[type[Model], str] | None = None,
+    using: str = "default",
+) -> list[tuple[M, list[Any]]]:
+    """As `select_related`, each instance with the rows of `children` — (a model, its foreign key to the
+    related object) — that point at its related object, read by the same statement (a LEFT JOIN: one row
+    per child); [] for none, or when no children are asked for. Meant for a handful of children an
+    instance (a user's roles with the API token that authenticates them)."""
     connection = connections[using]
-    prefix, field, target = _joined_prefix(model, relation, connection.vendor)
+    prefix, field, target, own_pk, child_pk = _joined_prefix(model, relation, connection.vendor, children)
     with prepared_cursor(using) as cursor:
         cursor.execute(f"{prefix} WHERE {where}", params)
         rows = cursor.fetchall()
     split = len(model._meta.concrete_fields)
-    out = []
+    middle = split + len(target._meta.concrete_fields)
+    out: dict[Any, tuple[M, list[Any]]] = {}
     for row in rows:
-        obj = _instance(model, row[:split], using)
-        field.set_cached_value(obj, _instance(target, row[split:], using))
-        out.append(obj)
-    return out
+        found = out.get(row[own_pk])
+        if found is None:
+            obj = _instance(model, row[:split], using)
+            field.set_cached_value(obj, _instance(target, row[split:middle], using))
+            found = out[row[own_pk]] = (obj, [])
+        if children is not None and row[middle + child_pk] is not None:  # no child: a row of NULLs
+            found[1].append(_instance(children[0], row[middle:], using))
+    return list(out.values())
 
 
 def _instance(model: type[M], values: Any, using: str) -> M:

@@ -26,23 +26,31 @@ def _load_scopes() -> tuple[dict[int, Municipality], dict[int, Block], dict[int,
 def role_assignments(user: Any) -> list[RoleAssignment]:
     """The user's role assignments with their scope objects (municipality, block, department), cached on
     the user object for the request. The assignments are read on every request (a role taken away
-    counts at once), by a statement built once (otklik.core.fastsql: this runs on every request); the
-    scope objects are copies of the process's cached ones."""
+    counts at once), by a statement built once (otklik.core.fastsql: this runs on every request) — or
+    with the user by the API token's own statement (`remember_roles`); the scope objects are copies of
+    the process's cached ones."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_otklik_roles", None)
     if cached is None:
-        cached = sorted(select(RoleAssignment, '"user_id" = %s', [user.pk]), key=lambda a: (a.role, a.pk))
-        if cached:
-            names = ("municipality", "block", "department")
-            scopes = list(zip(names, scope_cache.get("all", _load_scopes), strict=True))
-            for a in cached:
-                for field, by_id in scopes:
-                    # One made a moment ago in another process is not cached yet: read when used.
-                    if (found := by_id.get(getattr(a, f"{field}_id"))) is not None:
-                        setattr(a, field, copy.copy(found))
-        user._otklik_roles = cached
+        cached = remember_roles(user, select(RoleAssignment, '"user_id" = %s', [user.pk]))
     return cached
+
+
+def remember_roles(user: Any, assignments: list[RoleAssignment]) -> list[RoleAssignment]:
+    """Keep the user's role assignments, read just now, for the request: `role_assignments` gives them
+    back, sorted and with their scope objects, without reading them again."""
+    kept = sorted(assignments, key=lambda a: (a.role, a.pk))
+    if kept:
+        names = ("municipality", "block", "department")
+        scopes = list(zip(names, scope_cache.get("all", _load_scopes), strict=True))
+        for a in kept:
+            for field, by_id in scopes:
+                # One made a moment ago in another process is not cached yet: read when used.
+                if (found := by_id.get(getattr(a, f"{field}_id"))) is not None:
+                    setattr(a, field, copy.copy(found))
+    user._otklik_roles = kept
+    return kept
 
 
 def role_codes(user: Any) -> set[str]:

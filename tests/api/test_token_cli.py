@@ -28,7 +28,8 @@ def test_token_for_an_unknown_user_is_refused(capsys):
 
 
 @pytest.mark.django_db
-def test_authentication_is_one_statement_and_refuses_inactive_expired_and_unknown():
+@pytest.mark.parametrize("roles", [0, 1, 3])
+def test_authentication_is_one_statement_with_the_roles_and_refuses_inactive_expired_and_unknown(roles):
     from datetime import timedelta
 
     from django.db import connection
@@ -36,13 +37,32 @@ def test_authentication_is_one_statement_and_refuses_inactive_expired_and_unknow
     from django.utils import timezone
 
     from otklik.api.services import issue_token
+    from otklik.org.models import Role
+    from otklik.org.selectors import role_assignments
+    from tests.factories import BlockFactory, MunicipalityFactory, RoleFactory
 
     user = UserFactory(first_name="Ирина")
+    other = UserFactory()
+    muni = MunicipalityFactory()
+    RoleFactory(user=other, role=Role.HEAD, municipality=muni)  # another user's role: not theirs
+    given = [(Role.INTEGRATION, muni.code, None), (Role.HEAD, muni.code, None)][:roles]
+    if roles == 3:
+        block = BlockFactory(municipality=muni)
+        given.append((Role.BLOCK_OWNER, muni.code, block.name))
+    for role, _, block_name in given:
+        RoleFactory(user=user, role=role, municipality=muni, block=block if block_name else None)
     obj, token = issue_token("ЕДДС", user)
     ApiToken.objects.filter(pk=obj.pk).update(last_used_at=timezone.now())  # no write this time
+    role_assignments(other)  # the process's cache of the roles' scopes is built
     with CaptureQueriesContext(connection) as ctx:
         found = authenticate(token)
     assert found == user and found.first_name == "Ирина" and len(ctx.captured_queries) == 1
+    with CaptureQueriesContext(connection) as ctx:
+        held = [(a.role, a.municipality.code, a.block and a.block.name) for a in role_assignments(found)]
+    assert not [q for q in ctx.captured_queries if "org_roleassignment" in q["sql"]]  # not read again
+    assert held == sorted(given)  # the roles came with the token, with their scopes, in role order
+    fresh = type(user).objects.get(pk=user.pk)  # as the roles' own statement reads them
+    assert [(a.pk, a.role) for a in role_assignments(fresh)] == [(a.pk, a.role) for a in found._otklik_roles]
     assert authenticate(token + "x") is None and authenticate("") is None and authenticate("Bearer") is None
     type(user).objects.filter(pk=user.pk).update(is_active=False)
     assert authenticate(token) is None

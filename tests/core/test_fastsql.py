@@ -16,7 +16,7 @@ from otklik.audit.models import PersonalDataAccess
 from otklik.cases.models import Case, CaseEvent, Status
 from otklik.core.batch import COPY_FROM, StatementBatch
 from otklik.core.fastsql import insert_returning_pk, prepared_cursor, select
-from otklik.org.models import Role, RoleAssignment
+from otklik.org.models import Block, Role, RoleAssignment
 from tests.factories import BlockFactory, CaseFactory, MunicipalityFactory, RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -241,6 +241,32 @@ def test_new_with_an_unsaved_related_object_marks_both_as_the_constructor_does()
     assert fast.case_id is None and fast_case._state.db == orm_case._state.db == "default"
 
 
+def test_select_related_with_children_gives_each_instance_the_rows_of_its_related_object():
+    from otklik.core.fastsql import select_related_with
+
+    muni, lonely = MunicipalityFactory(), MunicipalityFactory()
+    cases = [CaseFactory(municipality=muni), CaseFactory(municipality=muni), CaseFactory(municipality=lonely)]
+    blocks = [BlockFactory(municipality=muni), BlockFactory(municipality=muni)]
+    found = select_related_with(
+        Case,
+        "municipality",
+        '"cases_case"."id" IN (%s, %s, %s)',
+        [c.pk for c in cases],
+        children=(Block, "municipality"),
+    )
+    got = {case.pk: (case.municipality.pk, sorted(b.pk for b in children)) for case, children in found}
+    assert got == {
+        cases[0].pk: (muni.pk, sorted(b.pk for b in blocks)),
+        cases[1].pk: (muni.pk, sorted(b.pk for b in blocks)),
+        cases[2].pk: (lonely.pk, []),  # no block: no child, not a row of NULLs
+    }
+    child = next(children for case, children in found if children)[0]
+    assert _fields(child) == _fields(Block.objects.get(pk=child.pk)) and child._state.adding is False
+    assert [
+        len(c) for _, c in select_related_with(Case, "municipality", '"cases_case"."id" = %s', [cases[0].pk])
+    ] == [0]
+
+
 def test_select_related_gives_the_instances_and_related_objects_the_orm_gives():
     from otklik.core.fastsql import select_related
 
@@ -279,6 +305,7 @@ def test_the_token_and_the_roles_are_read_by_statements_prepared_once_a_connecti
     if connection.vendor == "postgresql":
         [(statement, runs)] = _prepared('"api_apitoken"."token_hash" = $1')
         assert statement.startswith('SELECT "api_apitoken"."id"') and runs == 4  # planned once, run 4 times
+        assert 'LEFT JOIN "org_roleassignment"' in statement  # the roles come with the token
         [(_, runs)] = _prepared('FROM "org_roleassignment" WHERE "user_id" = $1')
         assert runs == 3
     else:
