@@ -401,18 +401,21 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
 
-def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> dict[str, Any] | None:
+def _shows_created(request: HttpRequest, case: Case) -> bool:
+    """Whether the caller may see the case it has just created (a role that sees only another channel's
+    cases may not: the case stays created). Asks the database only for such a role, after the flush."""
+    return (
+        sees_all_of(request.user, case.municipality_id)
+        or visible_cases(request.user).filter(pk=case.pk).exists()
+    )
+
+
+def _created(request: HttpRequest, case: Case) -> dict[str, Any]:
     """The response to the case the intake has just created, from what the intake holds in memory (its
     events and deadlines, the cached topics): what `_fresh` would read back, without the five queries.
     Built as `CaseOut` dumps a case — the same keys and values (tests/api/test_create_response.py) —
     without the schema's attribute-by-attribute resolution, which cost more than the rest of the answer.
-    Moments are given in UTC, as read back from the database. None when the caller may not see it (a role
-    that sees only another channel's cases): the case stays created."""
-    if (
-        not sees_all_of(request.user, case.municipality_id)
-        and not visible_cases(request.user).filter(pk=case.pk).exists()
-    ):
-        return None
+    Moments are given in UTC, as read back from the database."""
     topics = topics_by_id()
     topic, subtopic = topics.get(case.topic_id or 0), topics.get(case.subtopic_id or 0)
     settlement = Gazetteer.of(case.municipality).settlements_by_id.get(case.settlement_id)
@@ -460,7 +463,6 @@ def _created(request: HttpRequest, case: Case, batch: StatementBatch) -> dict[st
         ],
         "author": _author(case, personal_data),
     }
-    _log_pd(request, [case.pk], batch)
     return document
 
 
@@ -531,15 +533,21 @@ def create_case(request: HttpRequest, body: CaseIn) -> Any:
     except IntakeError as exc:
         raise services.CaseActionError(str(exc)) from exc
     # One transaction (one commit) for the case and the note that its author's data went back to the
-    # caller; the rows nobody reads back (events, deadlines, audit, that note) go in one round trip.
+    # caller; the case and the rows nobody reads back (events, deadlines, audit, that note) go in one
+    # round trip, the registration number given by the database as it writes the case.
     batch = StatementBatch()
     with transaction.atomic():
         result = intake([item], municipality=municipality, actor=request.user, batch=batch)
         outcome, case = result.outcomes[0]
-        shown = _created(request, case, batch) if outcome == "created" else None
+        shown = outcome == "created" and sees_all_of(request.user, case.municipality_id)
+        if shown:
+            _log_pd(request, [case.pk], batch)
         batch.flush()
-    if shown is not None:
-        return api.create_response(request, shown, status=201)
+        if outcome == "created" and not shown and _shows_created(request, case):
+            shown = True
+            _log_pd(request, [case.pk])
+    if shown:
+        return api.create_response(request, _created(request, case), status=201)
     if outcome == "created":
         raise Http404("Обращение не найдено.")
     return Status(200, _fresh(request, case.pk))

@@ -12,6 +12,13 @@ the ORM would save it.
 
 The rows are written when `flush()` is called, in the order they were added, inside the caller's
 transaction; nothing can read them before that.
+
+New cases may come with their registration numbers still to be given (`add_numbered`, PostgreSQL): the
+database gives them as it writes the cases, by the last statement of the flush — the series' counter
+raised and the cases written by one statement, numbers put together by the database from the
+municipality's format (otklik.territory.numbering.number_parts). The counter's row stays locked from
+that statement to the commit, so a series' numbers are never given twice nor skipped, and parallel
+requests of one series wait for one another only for that statement and the commit.
 """
 
 from __future__ import annotations
@@ -21,15 +28,67 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
-from otklik.core.fastsql import COPY_FROM, copy_rows, insert_values
+from otklik.core.fastsql import COPY_FROM, copy_rows, insert_values, insert_values_with_pk
+
+
+class Numbered:
+    """Cases (their ids already drawn) whose registration numbers the database gives at the flush: one
+    series — a counter row (municipality, prefix, year) — and the number's parts."""
+
+    def __init__(self, cases: list[Model], series: tuple[int, str, int], parts: tuple[str, str, int, str]):
+        self.cases, self.series, self.parts = cases, series, parts
+
+    def statement(self) -> tuple[str, list[Any]]:
+        from otklik.cases.models import Case, RegistrationCounter
+
+        qn = connection.ops.quote_name
+        counter = qn(RegistrationCounter._meta.db_table)
+        key = ", ".join(qn(c) for c in ("municipality_id", "prefix", "year"))
+        head, padding, width, tail = self.parts
+        k = len(self.cases)
+        # The i-th case of k takes last - (k - 1 - i): the numbers in the order the cases were given.
+        number = (
+            "SELECT %s || lpad((n.last - %s)::text, greatest(%s, length((n.last - %s)::text)), %s) || %s "
+            "FROM n"
+        )
+        expressions = {
+            "registration_number": [
+                (number, [head, k - 1 - i, width, k - 1 - i, padding, tail]) for i in range(k)
+            ]
+        }
+        sql, params = insert_values_with_pk(self.cases, expressions)
+        last = qn("last")
+        upsert = (
+            f"WITH n AS (INSERT INTO {counter} ({key}, {last}) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {last} = {counter}.{last} + EXCLUDED.{last} "
+            f"RETURNING {last} AS last) "
+        )
+        pk, number_column = qn(Case._meta.pk.column), qn("registration_number")
+        return upsert + sql + f" RETURNING {pk}, {number_column}", [*self.series, k, *params]
+
+    def numbered(self, rows: list[tuple[Any, str]]) -> None:
+        by_id = dict(rows)
+        for case in self.cases:
+            case.registration_number = by_id[case.pk]  # type: ignore[attr-defined]
 
 
 class StatementBatch:
     def __init__(self) -> None:
         self._rows: list[tuple[type[Model], list[Model], bool]] = []
+        self._numbered: list[Numbered] = []
 
     def __bool__(self) -> bool:
-        return bool(self._rows)
+        return bool(self._rows or self._numbered)
+
+    def add_numbered(
+        self, cases: list[Model], series: tuple[int, str, int], parts: tuple[str, str, int, str]
+    ) -> None:
+        """New cases, their ids drawn (`fastsql.take_ids`), to INSERT at the flush with the next numbers
+        of `series` (municipality id, prefix, year), put together from `parts` (PostgreSQL only). Their
+        `registration_number` is set by the flush. One series a flush."""
+        if connection.vendor != "postgresql" or self._numbered:
+            raise ValueError("номера при записи: только PostgreSQL и одна серия за запись")
+        self._numbered.append(Numbered(cases, series, parts))
 
     def add(self, objs: list[Model], *, ignore_conflicts: bool = False) -> None:
         """Rows of one model to INSERT at the flush (unsaved instances; their ids stay unset)."""
@@ -38,7 +97,8 @@ class StatementBatch:
 
     def flush(self) -> None:
         rows, self._rows = self._rows, []
-        if not rows:
+        numbered, self._numbered = self._numbered, []
+        if not rows and not numbered:
             return
         if connection.vendor != "postgresql":
             for model, objs, ignore in rows:
@@ -58,5 +118,13 @@ class StatementBatch:
                     sql, values = insert_values(objs, ignore_conflicts=ignore)
                     script.append(sql)
                     params.extend(values)
+            for entry in numbered:  # last: the counter's row is locked from here to the commit
+                sql, values = entry.statement()
+                script.append(sql)
+                params.extend(values)
             if script:
                 cursor.execute(";\n".join(script), params)
+            for entry in numbered:
+                while cursor.cursor.nextset():  # to the last statement's rows
+                    pass
+                entry.numbered(cursor.fetchall())

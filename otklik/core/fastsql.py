@@ -374,6 +374,56 @@ def insert_values(objs: list[Model], *, ignore_conflicts: bool = False) -> tuple
     return sql, params
 
 
+def insert_values_with_pk(
+    objs: list[Model], expressions: dict[str, list[tuple[str, list[Any]]]]
+) -> tuple[str, list[Any]]:
+    """One multi-row INSERT of unsaved instances of one model whose ids are already set (drawn from the
+    sequence), some columns given by SQL expressions instead of values: `expressions` maps a field's
+    attribute name to each instance's (SQL with %s placeholders, its parameters). (sql, params)."""
+    model = type(objs[0])
+    connection = connections["default"]
+    _, _, fields = _insert_parts(model, connection.vendor)
+    fields = (model._meta.pk, *fields)
+    _take_related_ids(objs, fields)
+    preparers = _preparers(model, connection.vendor, True)
+    qn = connection.ops.quote_name
+    replaced = {i: expressions[f.attname] for i, f in enumerate(fields) if f.attname in expressions}
+    if len(replaced) != len(expressions):
+        raise ValueError(
+            f"{model.__name__}: нет полей {sorted(expressions.keys() - {f.attname for f in fields})}"
+        )
+    rows, params = [], []
+    for n, obj in enumerate(objs):
+        marks = []
+        for i, value in enumerate(_row_values(obj, preparers, connection)):
+            if i in replaced:
+                sql, values = replaced[i][n]
+                marks.append(f"({sql})")
+                params.extend(values)
+            else:
+                marks.append("%s")
+                params.append(value)
+        rows.append("(" + ", ".join(marks) + ")")
+    columns = ", ".join(qn(f.column) for f in fields)
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {', '.join(rows)}", params
+
+
+def take_ids(objs: list[Model]) -> None:
+    """Ids for unsaved instances of one model drawn from its column's sequence (PostgreSQL), as the
+    INSERT would draw them: for rows written later, by a statement that names them."""
+    if not objs:
+        return
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", [_sequence(type(objs[0])), len(objs)]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk_value in zip(objs, ids, strict=True):
+        obj.pk = pk_value
+        obj._state.adding = False
+        obj._state.db = "default"
+
+
 #: From this many rows on, PostgreSQL gets them by COPY (no SQL text to build, split and parse: psycopg
 #: splits a statement of thousands of placeholders in Python, uncached, at ~0.4 ms a case row).
 COPY_FROM = 100

@@ -31,13 +31,13 @@ from otklik.cases.models import (
 from otklik.cases.routing import Router
 from otklik.cases.rules import compute_deadlines
 from otklik.core.batch import StatementBatch
-from otklik.core.fastsql import insert_returning_pk, new, prepared_cursor
+from otklik.core.fastsql import COPY_FROM, insert_returning_pk, new, prepared_cursor, take_ids
 from otklik.intake.enrich import Enricher, Placement, get_enricher, topics_by_id
 from otklik.intake.text import normalise_line, normalise_text
 from otklik.quality.rules import ParsedRating
 from otklik.quality.services import record_platform_ratings
 from otklik.territory.models import Municipality
-from otklik.territory.numbering import format_registration_number
+from otklik.territory.numbering import format_registration_number, number_parts
 
 KIND_BY_CHANNEL = {
     "pos": "message",
@@ -444,10 +444,18 @@ def _create(
             )
         deadlines.extend(getattr(case, "_deadlines", ()))
         case._intake_events = events[first_event:]  # type: ignore[attr-defined]
-    # The registration numbers as late as possible: their counter rows stay locked to the commit, and
-    # parallel imports (otklik.intake.imports) wait for one another only from here on.
-    _number_all(per_series, municipality)
-    insert_returning_pk(cases)
+    parts = _numbered_at_flush(per_series, municipality, items)
+    if parts is not None:
+        # The database gives the numbers as it writes the cases, by the flush's last statement: their
+        # counter's row is locked only from there to the commit (otklik.core.batch).
+        take_ids(cases)
+        [((kind, year), _)] = per_series.items()
+        rows.add_numbered(cases, (municipality.pk, REGISTRATION_PREFIX[kind], year), parts)
+    else:
+        # The registration numbers as late as possible: their counter rows stay locked to the commit,
+        # and parallel imports (otklik.intake.imports) wait for one another only from here on.
+        _number_all(per_series, municipality)
+        insert_returning_pk(cases)
     for case, item in zip(cases, items, strict=True):
         for name, content in item.attachments:
             attachment = Attachment(case=case, name=name[:255])
@@ -514,6 +522,25 @@ def _register_all(
                 if d.stage in ("answer", "first_reaction"):
                     d.met_at = case.answered_at
     return per_series
+
+
+def _numbered_at_flush(
+    per_series: dict[tuple[str, int], list[Case]], municipality: Municipality, items: list[IntakeItem]
+) -> tuple[str, str, int, str] | None:
+    """The number's parts when the new cases can be numbered by the database at the flush: PostgreSQL, a
+    few cases (not an import's COPY) of one series, no attachments (written before the flush), and a
+    municipality's format the database can put together."""
+    if connection.vendor != "postgresql" or len(per_series) != 1:
+        return None
+    [((kind, year), series)] = per_series.items()
+    if len(series) >= COPY_FROM or any(item.attachments for item in items):
+        return None
+    return number_parts(
+        municipality.registration_number_format,
+        prefix=REGISTRATION_PREFIX[kind],
+        year=year,
+        code=municipality.code,
+    )
 
 
 def _number_all(per_series: dict[tuple[str, int], list[Case]], municipality: Municipality) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 from django.core.exceptions import ValidationError
@@ -38,3 +39,43 @@ def validate_registration_format(fmt: str) -> None:
         raise ValidationError(f"Ошибка в формате номера: {exc}.") from exc
     if len(sample) > 50:
         raise ValidationError("Номер по такому формату получается слишком длинным (больше 50 знаков).")
+
+
+_N_SPEC = re.compile(r"(0?)(\d*)d?")
+_MARK = "\x00n\x00"
+
+
+def number_parts(fmt: str, *, prefix: str, year: int, code: str = "") -> tuple[str, str, int, str] | None:
+    """The number of `format_registration_number` as (head, padding character, width, tail): head + the
+    sequence number padded on the left to width + tail — for a database to put the number together
+    itself (`lpad`). None when the format is not of that shape: the sequence number not exactly once, or
+    with a format of its own other than a width (`{n}`, `{n:5d}`, `{n:05d}`)."""
+    pieces: list[str] = []
+    padding, width, seen = " ", 0, 0
+    try:
+        parsed = list(string.Formatter().parse(fmt))
+    except ValueError:
+        return None
+    for literal, name, spec, conversion in parsed:
+        pieces.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        if name == "n":
+            match = _N_SPEC.fullmatch(spec or "")
+            if conversion or match is None:
+                return None
+            seen += 1
+            padding, width = ("0" if match.group(1) else " "), int(match.group(2) or 0)
+            pieces.append(_MARK)
+            continue
+        pieces.append(
+            "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        )
+    if seen != 1:
+        return None
+    try:
+        whole = "".join(pieces).format(prefix=prefix, yy=f"{year % 100:02d}", yyyy=f"{year:04d}", code=code)
+    except (ValueError, IndexError, KeyError):
+        return None
+    head, _, tail = whole.partition(_MARK)
+    return head, padding, width, tail

@@ -178,3 +178,43 @@ def test_raw_payload_is_kept_as_it_came_less_what_jsonb_refuses(raw, stored):
     from otklik.intake.services import _storable_json
 
     assert _storable_json(raw) == stored
+
+
+@pytest.mark.parametrize(
+    "fmt", ["{prefix}-{yy}-{n:05d}", "{code}/{yyyy}/{n}", "{prefix}{n:3d}-{yy}", "{n:x}/{yy}"]
+)
+def test_numbers_given_at_the_write_follow_the_format_the_series_and_the_rollbacks(muni, fmt):
+    """On PostgreSQL a few new cases of one series are numbered by the database as it writes them (the
+    counter raised by the same statement); a format it cannot put together, SQLite, and several series
+    take the numbers first. Either way: the municipality's format, consecutive, and a rolled-back intake
+    gives its numbers back."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from otklik.cases.models import RegistrationCounter
+    from otklik.territory.numbering import format_registration_number
+
+    muni.registration_number_format = fmt
+    muni.save()
+    RegistrationCounter.objects.filter(municipality=muni).delete()  # the year's first: the counter is made
+    with CaptureQueriesContext(connection) as ctx:
+        first = intake([item(external_id="n1"), item(external_id="n2")], municipality=muni)
+    at_write = any(
+        'WITH n AS (INSERT INTO "cases_registrationcounter"' in q["sql"] for q in ctx.captured_queries
+    )
+    assert at_write == (connection.vendor == "postgresql" and fmt != "{n:x}/{yy}")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        intake([item(external_id="n3")], municipality=muni)
+        raise RuntimeError  # rolled back: its number is not used up
+    second = intake_one(item(external_id="n4"), municipality=muni)
+    year = timezone.localtime(second.registered_at, muni.tz).year
+    expected = [
+        format_registration_number(fmt, prefix="ПОС", year=year, n=n, code=muni.code) for n in (1, 2, 3)
+    ]
+    given = [c.registration_number for _, c in first.outcomes] + [second.registration_number]
+    assert given == expected
+    stored = list(
+        Case.objects.filter(municipality=muni).order_by("pk").values_list("registration_number", flat=True)
+    )
+    assert stored == expected
+    assert RegistrationCounter.objects.get(municipality=muni, prefix="ПОС", year=year).last == 3
