@@ -1,0 +1,111 @@
+"""Calls authenticated by an API token go through the shorter middleware chain (otklik.wsgi): the same
+answer, the same security headers, the same refusals; every other request through the whole chain."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from otklik import wsgi
+from otklik.api.services import issue_token
+from otklik.cases.models import Case
+from otklik.org.models import Role
+from tests.factories import MunicipalityFactory, RoleFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def call(
+    method: str, path: str, *, token: str = "", body: bytes = b"", auth: str = ""
+) -> tuple[int, dict[str, str], bytes]:
+    """A request through the WSGI application itself, as gunicorn makes it."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    if token or auth:
+        environ["HTTP_AUTHORIZATION"] = auth or f"Bearer {token}"
+    got: list[Any] = []
+    content = b"".join(
+        wsgi.application(environ, lambda status, headers, exc=None: got.append((status, headers)))
+    )
+    status, headers = got[0]
+    return int(status.split()[0]), dict(headers), content
+
+
+@pytest.fixture
+def token():
+    muni = MunicipalityFactory()
+    role = RoleFactory(role=Role.INTEGRATION, municipality=muni)
+    return issue_token("обмен", role.user)[1]
+
+
+def test_the_chain_is_the_whole_one_less_the_sessions_parts():
+    whole = settings.MIDDLEWARE
+    short = [
+        m for m in settings.API_TOKEN_MIDDLEWARE if m != "otklik.api.middleware.AnonymousUntilTokenMiddleware"
+    ]
+    assert [m for m in whole if m in short] == short  # the same ones, in the same order
+    for kept in ("SecurityMiddleware", "CSPMiddleware", "RejectNulMiddleware", "XFrameOptionsMiddleware"):
+        assert any(m.endswith(kept) for m in short)
+    for dropped in ("SessionMiddleware", "CsrfViewMiddleware", "AuthenticationMiddleware", "AxesMiddleware"):
+        assert not any(m.endswith(dropped) for m in short)
+
+
+@pytest.mark.parametrize(
+    ("path", "auth", "short"),
+    [
+        ("/api/v1/cases", "Bearer otk_x", True),
+        ("/api/v1/cases", "bearer otk_x", True),
+        ("/api/v1/cases", "", False),
+        ("/api/v1/cases", "Basic eDp5", False),
+        ("/cases/", "Bearer otk_x", False),
+    ],
+)
+def test_only_token_calls_of_the_api_take_the_short_chain(path, auth, short):
+    environ = {"PATH_INFO": path, **({"HTTP_AUTHORIZATION": auth} if auth else {})}
+    assert wsgi.is_token_call(environ) is short
+
+
+def test_a_token_creates_a_case_with_the_same_headers_as_a_session_call(token):
+    body = json.dumps({"text": "Не вывозят мусор с площадки на ул. Ленина"}, ensure_ascii=False).encode()
+    status, headers, content = call("POST", "/api/v1/cases", token=token, body=body)
+    assert status == 201, content
+    created = json.loads(content)
+    assert Case.objects.get(pk=created["id"]).registration_number == created["registration_number"] != ""
+    for name in SECURITY_HEADERS:
+        assert headers.get(name), name
+    _, whole_headers, _ = call("GET", "/api/v1/openapi.json")  # the whole chain
+    assert {n: headers[n] for n in SECURITY_HEADERS} == {n: whole_headers[n] for n in SECURITY_HEADERS}
+    status, _, content = call("GET", f"/api/v1/cases/{created['id']}", token=token)
+    assert status == 200 and json.loads(content)["id"] == created["id"]
+
+
+def test_a_wrong_token_and_nul_are_refused_as_on_the_whole_chain(token):
+    assert call("GET", "/api/v1/cases", token=token + "x")[0] == 401
+    assert call("GET", "/api/v1/cases", token="otk_nobody")[0] == 401
+    status, _, content = call("POST", "/api/v1/cases", token=token, body=b'{"text": "a\\u0000b"}')
+    assert status == 400 and "NUL" in json.loads(content)["detail"]
+    assert not Case.objects.exists()
