@@ -75,10 +75,10 @@ class Numbered:
 class StatementBatch:
     def __init__(self) -> None:
         self._rows: list[tuple[type[Model], list[Model], bool]] = []
-        self._numbered: list[Numbered] = []
+        self._numbered: Numbered | None = None
 
     def __bool__(self) -> bool:
-        return bool(self._rows or self._numbered)
+        return bool(self._rows) or self._numbered is not None
 
     def add_numbered(
         self, cases: list[Model], series: tuple[int, str, int], parts: tuple[str, str, int, str]
@@ -86,9 +86,9 @@ class StatementBatch:
         """New cases, their ids drawn (`fastsql.take_ids`), to INSERT at the flush with the next numbers
         of `series` (municipality id, prefix, year), put together from `parts` (PostgreSQL only). Their
         `registration_number` is set by the flush. One series a flush."""
-        if connection.vendor != "postgresql" or self._numbered:
+        if connection.vendor != "postgresql" or self._numbered is not None:
             raise ValueError("номера при записи: только PostgreSQL и одна серия за запись")
-        self._numbered.append(Numbered(cases, series, parts))
+        self._numbered = Numbered(cases, series, parts)
 
     def add(self, objs: list[Model], *, ignore_conflicts: bool = False) -> None:
         """Rows of one model to INSERT at the flush (unsaved instances; their ids stay unset)."""
@@ -97,8 +97,8 @@ class StatementBatch:
 
     def flush(self) -> None:
         rows, self._rows = self._rows, []
-        numbered, self._numbered = self._numbered, []
-        if not rows and not numbered:
+        numbered, self._numbered = self._numbered, None
+        if not rows and numbered is None:
             return
         if connection.vendor != "postgresql":
             for model, objs, ignore in rows:
@@ -118,13 +118,13 @@ class StatementBatch:
                     sql, values = insert_values(objs, ignore_conflicts=ignore)
                     script.append(sql)
                     params.extend(values)
-            for entry in numbered:  # last: the counter's row is locked from here to the commit
-                sql, values = entry.statement()
+            if numbered is not None:  # last: the counter's row is locked from here to the commit
+                sql, values = numbered.statement()
                 script.append(sql)
                 params.extend(values)
             if script:
                 cursor.execute(";\n".join(script), params)
-            for entry in numbered:
+            if numbered is not None:
                 while cursor.cursor.nextset():  # to the last statement's rows
                     pass
-                entry.numbered(cursor.fetchall())
+                numbered.numbered(cursor.fetchall())

@@ -449,15 +449,9 @@ def insert_returning_pk(objs: list[Model]) -> None:
     connection = connections["default"]
     model = type(objs[0])
     if connection.vendor == "postgresql" and len(objs) >= COPY_FROM:
+        take_ids(objs)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [_sequence(model), len(objs)])
-            ids = [row[0] for row in cursor.fetchall()]
-            for obj, pk_value in zip(objs, ids, strict=True):
-                obj.pk = pk_value
             copy_rows(cursor, objs, with_pk=True)
-        for obj in objs:
-            obj._state.adding = False
-            obj._state.db = "default"
         return
     _, _, fields = _insert_parts(model, connection.vendor)
     size = max(1, connection.ops.bulk_batch_size(list(fields), objs))  # SQLite's limit of parameters

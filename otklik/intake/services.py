@@ -444,13 +444,12 @@ def _create(
             )
         deadlines.extend(getattr(case, "_deadlines", ()))
         case._intake_events = events[first_event:]  # type: ignore[attr-defined]
-    parts = _numbered_at_flush(per_series, municipality, items)
-    if parts is not None:
+    at_flush = _numbered_at_flush(per_series, municipality, items)
+    if at_flush is not None:
         # The database gives the numbers as it writes the cases, by the flush's last statement: their
         # counter's row is locked only from there to the commit (otklik.core.batch).
         take_ids(cases)
-        [((kind, year), _)] = per_series.items()
-        rows.add_numbered(cases, (municipality.pk, REGISTRATION_PREFIX[kind], year), parts)
+        rows.add_numbered(cases, *at_flush)
     else:
         # The registration numbers as late as possible: their counter rows stay locked to the commit,
         # and parallel imports (otklik.intake.imports) wait for one another only from here on.
@@ -526,21 +525,21 @@ def _register_all(
 
 def _numbered_at_flush(
     per_series: dict[tuple[str, int], list[Case]], municipality: Municipality, items: list[IntakeItem]
-) -> tuple[str, str, int, str] | None:
-    """The number's parts when the new cases can be numbered by the database at the flush: PostgreSQL, a
-    few cases (not an import's COPY) of one series, no attachments (written before the flush), and a
-    municipality's format the database can put together."""
+) -> tuple[tuple[int, str, int], tuple[str, str, int, str]] | None:
+    """The series (municipality id, prefix, year) and the number's parts when the new cases can be
+    numbered by the database at the flush: PostgreSQL, a few cases (not an import's COPY) of one series,
+    no attachments (written before the flush), and a municipality's format the database can put
+    together."""
     if connection.vendor != "postgresql" or len(per_series) != 1:
         return None
     [((kind, year), series)] = per_series.items()
     if len(series) >= COPY_FROM or any(item.attachments for item in items):
         return None
-    return number_parts(
-        municipality.registration_number_format,
-        prefix=REGISTRATION_PREFIX[kind],
-        year=year,
-        code=municipality.code,
+    prefix = REGISTRATION_PREFIX[kind]
+    parts = number_parts(
+        municipality.registration_number_format, prefix=prefix, year=year, code=municipality.code
     )
+    return None if parts is None else ((municipality.pk, prefix, year), parts)
 
 
 def _number_all(per_series: dict[tuple[str, int], list[Case]], municipality: Municipality) -> None:

@@ -11,9 +11,14 @@ DEFAULT_REGISTRATION_FORMAT = "{prefix}-{yy}-{n:05d}"
 _FIELDS = {"prefix", "yy", "yyyy", "n", "code"}
 
 
+def _fields(prefix: str, year: int, code: str) -> dict[str, str]:
+    """The values of a format's fields other than the sequence number."""
+    return {"prefix": prefix, "yy": f"{year % 100:02d}", "yyyy": f"{year:04d}", "code": code}
+
+
 def format_registration_number(fmt: str, *, prefix: str, year: int, n: int, code: str = "") -> str:
     """E.g. ("{prefix}-{yy}-{n:05d}", prefix="ОГ", year=2026, n=42) → "ОГ-26-00042"."""
-    return fmt.format(prefix=prefix, yy=f"{year % 100:02d}", yyyy=f"{year:04d}", n=n, code=code)
+    return fmt.format(n=n, **_fields(prefix, year, code))
 
 
 def validate_registration_format(fmt: str) -> None:
@@ -74,7 +79,7 @@ def number_parts(fmt: str, *, prefix: str, year: int, code: str = "") -> tuple[s
     if seen != 1:
         return None
     try:
-        whole = "".join(pieces).format(prefix=prefix, yy=f"{year % 100:02d}", yyyy=f"{year:04d}", code=code)
+        whole = "".join(pieces).format(**_fields(prefix, year, code))
     except (ValueError, IndexError, KeyError):
         return None
     head, _, tail = whole.partition(_MARK)

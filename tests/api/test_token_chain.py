@@ -3,13 +3,12 @@ answer, the same security headers, the same refusals; every other request throug
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.test import RequestFactory
 
 from otklik import wsgi
 from otklik.api.services import issue_token
@@ -25,34 +24,16 @@ SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Typ
 def call(
     method: str, path: str, *, token: str = "", body: bytes = b"", auth: str = ""
 ) -> tuple[int, dict[str, str], bytes]:
-    """A request through the WSGI application itself, as gunicorn makes it."""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "REMOTE_ADDR": "127.0.0.1",
-    }
-    if token or auth:
-        environ["HTTP_AUTHORIZATION"] = auth or f"Bearer {token}"
+    """A request through the WSGI application itself (the environ of Django's RequestFactory), as
+    gunicorn hands it over."""
+    headers = {"HTTP_AUTHORIZATION": auth or f"Bearer {token}"} if token or auth else {}
+    environ = RequestFactory().generic(method, path, body, "application/json", **headers).environ
     got: list[Any] = []
     content = b"".join(
         wsgi.application(environ, lambda status, headers, exc=None: got.append((status, headers)))
     )
-    status, headers = got[0]
-    return int(status.split()[0]), dict(headers), content
+    status, response_headers = got[0]
+    return int(status.split()[0]), dict(response_headers), content
 
 
 @pytest.fixture
