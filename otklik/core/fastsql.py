@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -106,9 +106,29 @@ def _preparing_cursor_parts() -> tuple[type, Any]:
     Django's own `create_cursor`). Imported once: only PostgreSQL's backend has them."""
     from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
     from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg._queries import PostgresQuery, _query2pg_nocache
     from psycopg.pq import Format
 
+    # psycopg splits a statement into its text and placeholders in Python at every call when it has over
+    # 50 placeholders or 4 KB (its cache leaves those out: an ORM makes too many shapes of them). This
+    # cursor's statements are few shapes run again and again — a created case's one statement has ~100
+    # values —, so their splits are kept.
+    split = lru_cache(maxsize=256)(_query2pg_nocache)
+
+    class SplitOnceQuery(PostgresQuery):  # type: ignore[misc]
+        converted = staticmethod(split)
+
+        def convert(self, query: Any, vars: Any) -> None:
+            if vars is None or not isinstance(query, str | bytes):
+                super().convert(query, vars)
+                return
+            parts = self.converted(self._ensure_bytes(query), self._tx.encoding)
+            self.query, self._want_formats, self._order, self._parts = parts
+            self.dump(vars)
+
     class PreparingCursor(ServerBindingCursor):  # type: ignore[misc, valid-type]
+        _query_cls = SplitOnceQuery
+
         def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kw: Any) -> Any:
             return super().execute(query, params, prepare=True if prepare is None else prepare, **kw)
 

@@ -334,3 +334,23 @@ def test_a_prepared_statement_is_in_the_query_log():
         select(Case, '"id" = %s', [0])
     [query] = queries.captured_queries
     assert 'FROM "cases_case" WHERE "id" =' in query["sql"]
+
+
+def test_a_long_statement_is_split_once_and_bound_as_psycopgs_own_cursor_binds_it():
+    """psycopg splits a statement of over 50 placeholders anew at every call (its cache leaves them out);
+    the prepared cursor keeps the split of its few statements, and binds the same values the same way."""
+    values = [*range(60), "50 % o'clock; --", None, "ёлка"]
+    sql = "SELECT " + ", ".join(["%s"] * len(values))
+    with prepared_cursor() as cursor:
+        for _ in range(3):
+            cursor.execute(sql, values)
+            assert list(cursor.fetchone()) == values
+    if connection.vendor == "postgresql":
+        from otklik.core.fastsql import _preparing_cursor_parts
+
+        cache = _preparing_cursor_parts()[0]._query_cls.converted
+        before = cache.cache_info().hits
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, values)
+            assert list(cursor.fetchone()) == values
+        assert cache.cache_info().hits == before + 1
