@@ -26,6 +26,7 @@ requests of one series wait for one another only for that statement and the comm
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,26 @@ from otklik.core.fastsql import (
     prepared_cursor,
 )
 
+#: A case's number from the counter's new value (`n`): head, the zero-padded count, tail.
+_NUMBER = "SELECT %s || lpad((n.last - %s)::text, greatest(%s, length((n.last - %s)::text)), %s) || %s FROM n"
+
+
+@cache
+def _counter_sql() -> tuple[str, str]:
+    """The WITH query that raises a series' counter (`n`), and the numbered INSERT's RETURNING."""
+    from otklik.cases.models import Case, RegistrationCounter
+
+    qn = connection.ops.quote_name
+    counter = qn(RegistrationCounter._meta.db_table)
+    key = ", ".join(qn(c) for c in ("municipality_id", "prefix", "year"))
+    last = qn("last")
+    cte = (
+        f"n AS (INSERT INTO {counter} ({key}, {last}) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {last} = {counter}.{last} + EXCLUDED.{last} "
+        f"RETURNING {last} AS last)"
+    )
+    return cte, f" RETURNING {qn(Case._meta.pk.column)}, {qn('registration_number')}"
+
 
 class Numbered:
     """Cases (their ids already drawn) whose registration numbers the database gives at the flush: one
@@ -49,32 +70,18 @@ class Numbered:
         self.cases, self.series, self.parts = cases, series, parts
 
     def parts_of_statement(self) -> tuple[str, list[Any], str, list[Any]]:
-        from otklik.cases.models import Case, RegistrationCounter
-
-        qn = connection.ops.quote_name
-        counter = qn(RegistrationCounter._meta.db_table)
-        key = ", ".join(qn(c) for c in ("municipality_id", "prefix", "year"))
+        """(the counter's WITH query, its parameters, the cases' INSERT, its parameters)."""
         head, padding, width, tail = self.parts
         k = len(self.cases)
         # The i-th case of k takes last - (k - 1 - i): the numbers in the order the cases were given.
-        number = (
-            "SELECT %s || lpad((n.last - %s)::text, greatest(%s, length((n.last - %s)::text)), %s) || %s "
-            "FROM n"
-        )
         expressions = {
             "registration_number": [
-                (number, [head, k - 1 - i, width, k - 1 - i, padding, tail]) for i in range(k)
+                (_NUMBER, [head, k - 1 - i, width, k - 1 - i, padding, tail]) for i in range(k)
             ]
         }
         sql, params = insert_values_with_pk(self.cases, expressions)
-        last = qn("last")
-        cte = (
-            f"n AS (INSERT INTO {counter} ({key}, {last}) VALUES (%s, %s, %s, %s) "
-            f"ON CONFLICT ({key}) DO UPDATE SET {last} = {counter}.{last} + EXCLUDED.{last} "
-            f"RETURNING {last} AS last)"
-        )
-        pk, number_column = qn(Case._meta.pk.column), qn("registration_number")
-        return cte, [*self.series, k], sql + f" RETURNING {pk}, {number_column}", params
+        cte, returning = _counter_sql()
+        return cte, [*self.series, k], sql + returning, params
 
     def statement(self) -> tuple[str, list[Any]]:
         cte, cte_params, sql, params = self.parts_of_statement()

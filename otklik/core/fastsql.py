@@ -406,26 +406,36 @@ def insert_values_with_pk(
     fields = (model._meta.pk, *fields)
     _take_related_ids(objs, fields)
     preparers = _preparers(model, connection.vendor, True)
-    qn = connection.ops.quote_name
     replaced = {i: expressions[f.attname] for i, f in enumerate(fields) if f.attname in expressions}
     if len(replaced) != len(expressions):
         raise ValueError(
             f"{model.__name__}: нет полей {sorted(expressions.keys() - {f.attname for f in fields})}"
         )
-    rows, params = [], []
+    params: list[Any] = []
     for n, obj in enumerate(objs):
-        marks = []
         for i, value in enumerate(_row_values(obj, preparers, connection)):
             if i in replaced:
-                sql, values = replaced[i][n]
-                marks.append(f"({sql})")
-                params.extend(values)
+                params.extend(replaced[i][n][1])
             else:
-                marks.append("%s")
                 params.append(value)
+    shape = tuple((i, tuple(sql for sql, _ in rows)) for i, rows in sorted(replaced.items()))
+    return _insert_with_pk_sql(model, connection.vendor, len(objs), shape), params
+
+
+@lru_cache(maxsize=256)
+def _insert_with_pk_sql(model: type[Model], vendor: str, k: int, shape: tuple[Any, ...]) -> str:
+    """The text of `insert_values_with_pk`'s statement: k rows, the columns at the positions of `shape`
+    given by its expressions, row by row (the same few shapes each request: built once)."""
+    qn = connections["default"].ops.quote_name
+    _, _, fields = _insert_parts(model, vendor)
+    fields = (model._meta.pk, *fields)
+    by_position = dict(shape)
+    rows = []
+    for n in range(k):
+        marks = [f"({by_position[i][n]})" if i in by_position else "%s" for i in range(len(fields))]
         rows.append("(" + ", ".join(marks) + ")")
     columns = ", ".join(qn(f.column) for f in fields)
-    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {', '.join(rows)}", params
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES {', '.join(rows)}"
 
 
 def take_ids(objs: list[Model]) -> None:
