@@ -87,6 +87,10 @@ def test_a_token_creates_a_case_with_the_same_headers_as_a_session_call(token):
 def test_a_wrong_token_and_nul_are_refused_as_on_the_whole_chain(token):
     assert call("GET", "/api/v1/cases", token=token + "x")[0] == 401
     assert call("GET", "/api/v1/cases", token="otk_nobody")[0] == 401
+    body = json.dumps({"text": "Яма на дороге"}, ensure_ascii=False).encode()
+    for wrong in (f"Bearer {token}x", "Basic eDp5"):  # a write too: 401, not the session's CSRF refusal
+        status, _, content = call("POST", "/api/v1/cases", auth=wrong, body=body)
+        assert status == 401 and "Нужна авторизация" in json.loads(content)["detail"], content
     status, _, content = call("POST", "/api/v1/cases", token=token, body=b'{"text": "a\\u0000b"}')
     assert status == 400 and "NUL" in json.loads(content)["detail"]
     assert not Case.objects.exists()
