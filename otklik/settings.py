@@ -92,7 +92,7 @@ MIDDLEWARE = [
 # headers, NUL refusal and common checks, in the same order; nothing of a browser's session.
 API_TOKEN_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "otklik.api.middleware.FixedPolicyCSPMiddleware",  # django-csp's policy, built once
     "otklik.core.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "otklik.api.middleware.AnonymousUntilTokenMiddleware",

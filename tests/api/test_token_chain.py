@@ -43,10 +43,16 @@ def token():
     return issue_token("обмен", role.user)[1]
 
 
+#: The token chain's own stand-ins for the whole chain's middleware.
+STAND_INS = {"otklik.api.middleware.FixedPolicyCSPMiddleware": "csp.middleware.CSPMiddleware"}
+
+
 def test_the_chain_is_the_whole_one_less_the_sessions_parts():
     whole = settings.MIDDLEWARE
     short = [
-        m for m in settings.API_TOKEN_MIDDLEWARE if m != "otklik.api.middleware.AnonymousUntilTokenMiddleware"
+        STAND_INS.get(m, m)
+        for m in settings.API_TOKEN_MIDDLEWARE
+        if m != "otklik.api.middleware.AnonymousUntilTokenMiddleware"
     ]
     assert [m for m in whole if m in short] == short  # the same ones, in the same order
     for kept in ("SecurityMiddleware", "CSPMiddleware", "RejectNulMiddleware", "XFrameOptionsMiddleware"):
@@ -94,3 +100,45 @@ def test_a_wrong_token_and_nul_are_refused_as_on_the_whole_chain(token):
     status, _, content = call("POST", "/api/v1/cases", token=token, body=b'{"text": "a\\u0000b"}')
     assert status == 400 and "NUL" in json.loads(content)["detail"]
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("policies", "exempt", "headers"),
+    [
+        ({"CONTENT_SECURITY_POLICY": {"DIRECTIVES": {"default-src": ["'self'"]}}}, False, ["enforced"]),
+        ({"CONTENT_SECURITY_POLICY": {"DIRECTIVES": {"default-src": ["'self'"]}}}, True, []),
+        (
+            {
+                "CONTENT_SECURITY_POLICY": {"DIRECTIVES": {"img-src": ["data:"]}},
+                "CONTENT_SECURITY_POLICY_REPORT_ONLY": {"DIRECTIVES": {"script-src": ["'none'"]}},
+            },
+            False,
+            ["enforced", "report"],
+        ),
+        ({"CONTENT_SECURITY_POLICY": {"EXCLUDE_URL_PREFIXES": ["/api/"], "DIRECTIVES": {}}}, False, []),
+        ({"CONTENT_SECURITY_POLICY": None}, False, []),
+    ],
+)
+def test_the_fixed_policy_is_django_csps_for_the_settings_in_force(settings, policies, exempt, headers):
+    """The token chain's CSP headers equal what django-csp's own middleware sets for the same settings,
+    answer by answer, the settings changed between calls."""
+    from csp.middleware import CSPMiddleware
+    from django.http import JsonResponse
+
+    from otklik.api.middleware import FixedPolicyCSPMiddleware
+
+    def answer(request):
+        response = JsonResponse({"ok": True})
+        if exempt:
+            response._csp_exempt = response._csp_exempt_ro = True
+        return response
+
+    fixed, theirs = FixedPolicyCSPMiddleware(answer), CSPMiddleware(answer)
+    request = RequestFactory().get("/api/v1/cases")
+    fixed(request)  # built for the settings before the change
+    for name, value in policies.items():
+        setattr(settings, name, value)
+    ours, expected = fixed(request), theirs(RequestFactory().get("/api/v1/cases"))
+    names = {"enforced": "Content-Security-Policy", "report": "Content-Security-Policy-Report-Only"}
+    assert [k for k, n in names.items() if n in ours] == headers
+    assert {n: ours.get(n) for n in names.values()} == {n: expected.get(n) for n in names.values()}
