@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.utils import build_policy
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
@@ -29,33 +33,30 @@ class FixedPolicyCSPMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self._built: dict[tuple[int, int], list[tuple[str, str, tuple[str, ...], str]]] = {}
+        self._source: tuple[Any, Any] | None = None  # the two settings the policies were built from
+        self._built: list[tuple[str, str, tuple[str, ...], str]] = []
 
     def _policies(self) -> list[tuple[str, str, tuple[str, ...], str]]:
-        """(header, policy, excluded prefixes, exemption flag) of each policy the settings give."""
-        from csp.constants import HEADER, HEADER_REPORT_ONLY
-        from csp.utils import build_policy
-        from django.conf import settings
-
-        enforced = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
-        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or {}
-        key = (id(enforced), id(report_only))
-        if key not in self._built:
-            self._built = {
-                key: [
-                    (header, policy, tuple(config.get("EXCLUDE_URL_PREFIXES") or ()), flag)
-                    for header, config, flag, policy in (
-                        (HEADER, enforced, "_csp_exempt", build_policy()),
-                        (HEADER_REPORT_ONLY, report_only, "_csp_exempt_ro", build_policy(report_only=True)),
-                    )
-                    if policy
-                ]
-            }
-        return self._built[key]
+        """(header, policy, excluded prefixes, exemption flag) of each policy the settings give; built
+        again only when a setting is another object (tests override them)."""
+        source = (
+            getattr(settings, "CONTENT_SECURITY_POLICY", None),
+            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None),
+        )
+        if self._source is None or any(a is not b for a, b in zip(source, self._source, strict=True)):
+            enforced, report_only = source[0] or {}, source[1] or {}
+            self._built = [
+                (header, policy, tuple(config.get("EXCLUDE_URL_PREFIXES") or ()), flag)
+                for header, config, flag, policy in (
+                    (HEADER, enforced, "_csp_exempt", build_policy()),
+                    (HEADER_REPORT_ONLY, report_only, "_csp_exempt_ro", build_policy(report_only=True)),
+                )
+                if policy
+            ]
+            self._source = source
+        return self._built
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-
         response = self.get_response(request)
         if settings.DEBUG and response.status_code in (404, 500):  # Django's debug pages: as django-csp
             return response

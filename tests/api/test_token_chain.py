@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -142,3 +143,15 @@ def test_the_fixed_policy_is_django_csps_for_the_settings_in_force(settings, pol
     names = {"enforced": "Content-Security-Policy", "report": "Content-Security-Policy-Report-Only"}
     assert [k for k, n in names.items() if n in ours] == headers
     assert {n: ours.get(n) for n in names.values()} == {n: expected.get(n) for n in names.values()}
+
+
+def test_the_fixed_policy_is_built_once_for_many_answers():
+    from django.http import JsonResponse
+
+    from otklik.api import middleware
+
+    fixed = middleware.FixedPolicyCSPMiddleware(lambda request: JsonResponse({"ok": True}))
+    with mock.patch.object(middleware, "build_policy", wraps=middleware.build_policy) as built:
+        answers = [fixed(RequestFactory().get("/api/v1/cases")) for _ in range(20)]
+    assert built.call_count == 2  # the enforced policy and the report-only one, once
+    assert len({a["Content-Security-Policy"] for a in answers}) == 1
