@@ -41,11 +41,3 @@ def loader_for(zone: tzinfo | None) -> type:
             return super().load(data)  # type: ignore[no-any-return]
 
     return FastTzLoader
-
-
-def use_fast_loader(sender: Any, connection: Any, **kwargs: Any) -> None:
-    """`connection_created` receiver: a new PostgreSQL connection reads `timestamptz` with `loader_for`'s
-    loader (registered on that connection only; other databases are left alone)."""
-    if connection.vendor != "postgresql" or not hasattr(connection.connection, "adapters"):
-        return
-    connection.connection.adapters.register_loader("timestamptz", loader_for(connection.timezone))
