@@ -526,6 +526,26 @@ def tally(facts: Iterable[CaseFact], asof: datetime) -> Tally:
     return result
 
 
+def merged(tallies: Iterable[Tally]) -> Tally:
+    """The tally of the union of disjoint sets of cases from their tallies: what `tally` gives for all
+    their facts (the durations in another order, which no figure depends on: they are medians and
+    percentiles)."""
+    result = Tally()
+    for part in tallies:
+        result.received += part.received
+        result.on_time += part.on_time
+        result.late += part.late
+        result.answered += part.answered
+        result.reopened += part.reopened
+        result.reviewed += part.reviewed
+        result.first_pass += part.first_pass
+        result.rated += part.rated
+        result.satisfied += part.satisfied
+        result.reaction_days += part.reaction_days
+        result.answer_days += part.answer_days
+    return result
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 
@@ -613,16 +633,54 @@ def _table_of_facts(
     by_municipality: bool = False,
 ) -> RatingTable:
     """The table of `facts` grouped by their key (or, with `by_municipality`, by their municipality)."""
-    by_key: dict[int | None, list[CaseFact]] = {}
+    return _table_of_tallies(
+        _group_tallies(facts, asof, by_municipality=by_municipality),
+        group_by=group_by,
+        start=start,
+        end=end,
+        municipality=municipality,
+        municipalities=municipalities,
+        policies=policies,
+        asof=asof,
+        department=department,
+    )
+
+
+def _group_tallies(
+    facts: list[CaseFact], asof: datetime, *, by_municipality: bool = False
+) -> dict[int | None, Tally]:
+    """The tally of each group of `facts` (by their key, or by their municipality), in the order the
+    groups first appear."""
+    by_key: dict[int | None, Tally] = {}
     for fact in facts:
-        by_key.setdefault(fact.municipality_id if by_municipality else fact.key, []).append(fact)
+        key = fact.municipality_id if by_municipality else fact.key
+        group = by_key.get(key)
+        if group is None:
+            group = by_key[key] = Tally()
+        group.add(fact, asof)
+    return by_key
+
+
+def _table_of_tallies(
+    by_key: dict[int | None, Tally],
+    *,
+    group_by: str,
+    start: date,
+    end: date,
+    municipality: Municipality | None,
+    municipalities: list[Municipality],
+    policies: dict[int, metrics.Weights],
+    asof: datetime,
+    department: Department | None = None,
+) -> RatingTable:
+    """The table of the groups' tallies; its total is their sum (`merged`)."""
     munis = {m.pk: m for m in municipalities}
     groups = _groups(group_by, {k for k in by_key if k is not None}, munis)
     # The whole scope: the unassigned row and the total row are measured against all its residents.
     scope_population = sum(m.population for m in municipalities) or None
     scope_weights = policies.get(municipalities[0].pk, metrics.DEFAULT_WEIGHTS) if len(munis) == 1 else None
     rows = []
-    for key, group_facts in by_key.items():
+    for key, group_tally in by_key.items():
         group = groups.get(key) if key is not None else None
         if group is None:
             label = NONE_LABELS.get(group_by, "не назначено")
@@ -636,7 +694,7 @@ def _table_of_facts(
                 else (metrics.DEFAULT_WEIGHTS)
             )
         row = build_row(
-            tally(group_facts, asof),
+            group_tally,
             group_by=group_by,
             key=NONE_KEY if group is None else str(key),
             label=label,
@@ -652,7 +710,7 @@ def _table_of_facts(
         rows.append(row)
     rows.sort(key=lambda r: (r.is_unassigned, r.municipality_name, r.label.casefold()))
     total = build_row(
-        tally(facts, asof),
+        merged(by_key.values()),
         group_by=group_by,
         key="total",
         label="Итого",
@@ -715,9 +773,11 @@ def block_and_municipality_tables(
     per_municipality: dict[int, list[CaseFact]] = {m.pk: [] for m in municipalities}
     for fact in facts:
         per_municipality.setdefault(fact.municipality_id, []).append(fact)
+    # Each case counted once: a municipality's blocks' tallies add up to its row of the region's table.
+    tallies = {pk: _group_tallies(its_facts, asof) for pk, its_facts in per_municipality.items()}
     blocks = {
-        m.pk: _table_of_facts(
-            per_municipality[m.pk],
+        m.pk: _table_of_tallies(
+            tallies[m.pk],
             group_by="block",
             start=start,
             end=end,
@@ -728,8 +788,9 @@ def block_and_municipality_tables(
         )
         for m in municipalities
     }
-    region = _table_of_facts(
-        facts,
+    region = _table_of_tallies(
+        # the municipalities that have cases, in the order of their first case (as `_group_tallies`)
+        {pk: merged(tallies[pk].values()) for pk in dict.fromkeys(f.municipality_id for f in facts)},
         group_by="municipality",
         start=start,
         end=end,
@@ -737,7 +798,6 @@ def block_and_municipality_tables(
         municipalities=municipalities,
         policies=policies,
         asof=asof,
-        by_municipality=True,
     )
     return blocks, region
 

@@ -404,3 +404,58 @@ def test_sorting_puts_undefined_figures_and_the_unassigned_row_last():
     assert [r.label for r in sort_rows(rows, "label", True)] == ["Г", "В", "Б", "А", "не назначено"]
     with pytest.raises(ValueError):
         sort_rows(rows, "population", True)
+
+
+def _facts() -> list[ratings.CaseFact]:
+    """Cases of every kind the tally tells apart: on time, late, open past the deadline, answered after
+    the as-of moment, reopened, reviewed (approved or not), rated (satisfied or not), without reaction."""
+    start = datetime(2026, 1, 12, 9, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    facts = []
+    for i in range(40):
+        received = start + timedelta(hours=7 * i)
+        answered = received + timedelta(days=i % 9) if i % 5 else None
+        facts.append(
+            ratings.CaseFact(
+                key=i % 4 or None,
+                municipality_id=1 + i % 3,
+                received_at=received,
+                due_at=received + timedelta(days=4) if i % 7 else None,
+                answered_at=answered,
+                status=Status.CLOSED if answered else (Status.IN_PROGRESS if i % 2 else Status.REGISTERED),
+                first_answer_at=answered,
+                first_action_at=received + timedelta(hours=i % 11) if i % 3 else None,
+                reopened=i % 6 == 0,
+                first_review=("approved", "returned", None)[i % 3],
+                last_rating_satisfied=(True, False, None, None)[i % 4],
+            )
+        )
+    return facts
+
+
+@pytest.mark.parametrize(
+    "split",
+    [
+        lambda f: f.key,
+        lambda f: f.municipality_id,
+        lambda f: (f.municipality_id, f.key),
+        lambda f: 0,
+        lambda f: f.received_at.day,
+    ],
+)
+def test_merged_tallies_are_the_tally_of_all_their_cases(split):
+    facts, asof = _facts(), datetime(2026, 1, 25, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    groups: dict = {}
+    for fact in facts:
+        groups.setdefault(split(fact), []).append(fact)
+    whole = ratings.tally(facts, asof)
+    sum_of_parts = ratings.merged(ratings.tally(g, asof) for g in groups.values())
+    assert whole.received == 40 and whole.on_time and whole.late and whole.reopened and whole.satisfied
+    for name in ("received", "on_time", "late", "answered", "reopened", "reviewed", "first_pass", "rated"):
+        assert getattr(sum_of_parts, name) == getattr(whole, name), name
+    assert sum_of_parts.satisfied == whole.satisfied
+    assert sorted(sum_of_parts.answer_days) == sorted(whole.answer_days)
+    assert sorted(sum_of_parts.reaction_days) == sorted(whole.reaction_days)
+    row_args = {"group_by": "block", "key": "total", "label": "Итого", "population": None}
+    row_args["weights"] = ratings.metrics.DEFAULT_WEIGHTS
+    assert ratings.build_row(sum_of_parts, **row_args) == ratings.build_row(whole, **row_args)
+    assert ratings.merged([]) == ratings.Tally()
