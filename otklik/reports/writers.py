@@ -210,11 +210,16 @@ def _fonts() -> tuple[str, str]:
     return "DejaVuSans", "DejaVuSans-Bold"
 
 
+#: The PDF tables' cells: font size, leading and side padding (points).
+CELL_SIZE, CELL_LEADING, CELL_PADDING = 7.5, 9, 3
+
+
 def to_pdf(doc: Document) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate, Spacer, TableStyle
     from reportlab.platypus import Paragraph as Para
     from reportlab.platypus import Table as PdfTable
@@ -249,11 +254,13 @@ def to_pdf(doc: Document) -> bytes:
         "caption": ParagraphStyle(
             "caption", parent=base, fontName=bold, fontSize=9, spaceBefore=4, spaceAfter=3
         ),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9),
-        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=bold, fontSize=7.5, leading=9),
-        "num": ParagraphStyle("num", parent=base, fontSize=7.5, leading=9, alignment=2),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=CELL_SIZE, leading=CELL_LEADING),
+        "cell_bold": ParagraphStyle(
+            "cell_bold", parent=base, fontName=bold, fontSize=CELL_SIZE, leading=CELL_LEADING
+        ),
+        "num": ParagraphStyle("num", parent=base, fontSize=CELL_SIZE, leading=CELL_LEADING, alignment=2),
         "num_bold": ParagraphStyle(
-            "num_bold", parent=base, fontName=bold, fontSize=7.5, leading=9, alignment=2
+            "num_bold", parent=base, fontName=bold, fontSize=CELL_SIZE, leading=CELL_LEADING, alignment=2
         ),
         "note": ParagraphStyle("note", parent=base, fontSize=8, textColor=colors.HexColor("#4f5b66")),
     }
@@ -295,24 +302,35 @@ def to_pdf(doc: Document) -> bytes:
             widths = [usable * c.width / total_width for c in part.columns]
             data: list[list[Any]] = [[Para(esc(c.label), styles["cell_bold"]) for c in part.columns]]
             for r in range(len(part.rows)):
+                font = bold if r in part.bold else regular
                 cells = []
                 for c in range(len(part.columns)):
-                    kind = "cell" if part.unit_of(r, c) == "text" else "num"
-                    cells.append(
-                        Para(esc(part.text(r, c)), styles[f"{kind}_bold" if r in part.bold else kind])
-                    )
+                    text = part.text(r, c)
+                    if part.unit_of(r, c) == "text":
+                        cells.append(Para(esc(text), styles["cell_bold" if font == bold else "cell"]))
+                    elif stringWidth(text, font, CELL_SIZE) <= widths[c] - 2 * CELL_PADDING:
+                        # A number that fits its column on one line: drawn as a string, in the same
+                        # font, size and place as a right-aligned paragraph, without its markup parser
+                        # and line breaking (most of the PDF's time, cell by cell).
+                        cells.append(text)
+                    else:
+                        cells.append(Para(esc(text), styles["num_bold" if font == bold else "num"]))
                 data.append(cells)
             commands: list[Any] = [
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#8a96a3")),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                # the string cells (numbers): as the "num" paragraph style
+                ("FONT", (0, 1), (-1, -1), regular, CELL_SIZE, CELL_LEADING),
+                ("ALIGN", (0, 1), (-1, -1), "RIGHT"),
             ]
             for r in part.bold:
                 commands.append(("BACKGROUND", (0, r + 1), (-1, r + 1), colors.HexColor("#f3f5f8")))
+                commands.append(("FONT", (0, r + 1), (-1, r + 1), bold, CELL_SIZE, CELL_LEADING))
             grid = PdfTable(data, colWidths=widths, repeatRows=1, style=TableStyle(commands))
             story.append(KeepTogether([Para(esc(part.title), styles["caption"]), grid]))
             if part.note:

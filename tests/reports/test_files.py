@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -14,7 +15,7 @@ import pytest
 from docx import Document as read_docx
 from openpyxl import load_workbook
 
-from otklik.reports.document import quarterly_document
+from otklik.reports.document import Column, Document, Table, quarterly_document
 from otklik.reports.scope import SystemScope
 from otklik.reports.selectors import build_report, quarter_period
 from otklik.reports.writers import to_docx, to_pdf, to_xlsx
@@ -210,3 +211,46 @@ def test_pdf_page_one_rendered_to_png(doc_a, screenshots_dir):
         grey = image.convert("L")
         dark = sum(grey.histogram()[:128])
         assert dark > 0.005 * image.width * image.height  # text was drawn, not a blank page
+
+
+def _words(content):
+    """The PDF's words with their boxes (pdftotext -bbox): [(text, x_min, y_min, x_max, y_max)]."""
+    out = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=content, capture_output=True, check=True)
+    found = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        out.stdout.decode(),
+    )
+    return [(html.unescape(w), float(a), float(b), float(c), float(d)) for a, b, c, d, w in found]
+
+
+def test_pdf_numbers_right_aligned_in_the_font_of_their_row_and_kept_in_their_column():
+    """The numbers of a table (drawn as strings when they fit, as paragraphs otherwise): right-aligned
+    in their column, a total row's in bold (wider glyphs), and one too wide for its column wrapped
+    inside it instead of running over the next."""
+    table = Table(
+        key="check",
+        title="Проверка таблицы",
+        sheet="check",
+        columns=[
+            Column("Показатель", width=5),
+            Column("Число", unit="count"),
+            Column("Узко", unit="count", width=0.35),
+            Column("Ещё", unit="count"),
+        ],
+    )
+    table.add(["Поступило", 1111, 12345678901234567890, 7])
+    table.add(["Итого", 1111, 5, 777777], bold=True)
+    doc = Document(title="Проверка", subtitle="", meta=[], parts=[table])
+    words = _words(to_pdf(doc))
+    regular, total = [w for w in words if w[0] == "111"]  # "1 111" is two words
+    assert regular[3] == pytest.approx(total[3], abs=0.5)  # the same right edge
+    assert total[3] - total[1] > regular[3] - regular[1] + 0.3  # bold digits are wider
+    (seven,) = [w for w in words if w[0] == "7"]
+    sevens = max((w for w in words if w[0] == "777"), key=lambda w: w[3])  # "777 777"
+    assert seven[3] == pytest.approx(sevens[3], abs=0.5)
+    (narrow,) = [w for w in words if w[0] == "Узко"]
+    (next_column,) = [w for w in words if w[0] == "Ещё"]
+    pieces = [w for w in words if narrow[1] - 5 < w[1] < next_column[1] and narrow[2] < w[2] < total[2]]
+    assert "".join(w[0] for w in pieces) == "12345678901234567890"
+    assert len({round(w[2]) for w in pieces}) > 1  # wrapped onto several lines
+    assert max(w[3] for w in pieces) < next_column[1]  # not over the next column
