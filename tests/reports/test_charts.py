@@ -77,3 +77,34 @@ def test_many_charts_are_drawn_by_several_processes_as_one_draws_them(settings, 
 def test_an_unknown_chart_is_refused():
     with pytest.raises(ValueError, match="unknown chart"):
         charts.draw_all([("os.system", {})])
+
+
+@pytest.mark.parametrize("job", _jobs(3), ids=["grouped_bars", "share_bars", "monthly_trend"])
+def test_a_chart_is_an_opaque_rgb_png_of_its_size(job):
+    """No alpha channel: the PDF would carry it as a second image (a soft mask) of every chart. The
+    picture is drawn (not blank), on white."""
+    import io
+
+    from PIL import Image
+
+    png = charts._draw(job)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG" and image.mode == "RGB"
+        assert image.size == (round(charts.WIDTH * charts.DPI), round(charts.HEIGHT * charts.DPI))
+        assert image.getpixel((0, 0)) == (255, 255, 255)
+        dark = sum(image.convert("L").histogram()[:128])
+        assert dark > 0.002 * image.width * image.height  # bars and text drawn
+
+
+def test_the_pdf_embeds_each_chart_once_without_a_mask():
+    from otklik.reports.document import Chart, Document
+    from otklik.reports.writers import to_pdf
+
+    pngs = charts.draw_all(_jobs(2))
+    pdf = to_pdf(
+        Document(
+            title="Диаграммы", subtitle="", meta=[], parts=[Chart(f"№ {i}", p) for i, p in enumerate(pngs)]
+        )
+    )
+    assert pdf.count(b"/Subtype /Image") == 2
+    assert b"/SMask" not in pdf

@@ -254,3 +254,12 @@ def test_pdf_numbers_right_aligned_in_the_font_of_their_row_and_kept_in_their_co
     assert "".join(w[0] for w in pieces) == "12345678901234567890"
     assert len({round(w[2]) for w in pieces}) > 1  # wrapped onto several lines
     assert max(w[3] for w in pieces) < next_column[1]  # not over the next column
+
+
+def test_reportlab_runs_on_its_c_accelerators():
+    """rl-accel (reportlab's own C extension, a dependency): without it reportlab's number formatting,
+    string widths and ASCII85 streams run in Python, a fifth of a region's PDF."""
+    from reportlab.lib import rl_accel
+
+    for name in ("fp_str", "asciiBase85Encode", "instanceStringWidthTTF", "unicode2T1", "escapePDF"):
+        assert type(getattr(rl_accel, name)).__name__ == "builtin_function_or_method", name
