@@ -606,35 +606,8 @@ def _table(
         asof=asof,
     )
     facts = case_facts(qs, group_field=GROUP_FIELDS[group_by], asof=asof)
-    return _table_of_facts(
-        facts,
-        group_by=group_by,
-        start=start,
-        end=end,
-        municipality=municipality,
-        municipalities=municipalities,
-        policies=policies,
-        asof=asof,
-        department=department,
-    )
-
-
-def _table_of_facts(
-    facts: list[CaseFact],
-    *,
-    group_by: str,
-    start: date,
-    end: date,
-    municipality: Municipality | None,
-    municipalities: list[Municipality],
-    policies: dict[int, metrics.Weights],
-    asof: datetime,
-    department: Department | None = None,
-    by_municipality: bool = False,
-) -> RatingTable:
-    """The table of `facts` grouped by their key (or, with `by_municipality`, by their municipality)."""
     return _table_of_tallies(
-        _group_tallies(facts, asof, by_municipality=by_municipality),
+        _group_tallies(facts, asof),
         group_by=group_by,
         start=start,
         end=end,
@@ -646,17 +619,13 @@ def _table_of_facts(
     )
 
 
-def _group_tallies(
-    facts: list[CaseFact], asof: datetime, *, by_municipality: bool = False
-) -> dict[int | None, Tally]:
-    """The tally of each group of `facts` (by their key, or by their municipality), in the order the
-    groups first appear."""
+def _group_tallies(facts: list[CaseFact], asof: datetime) -> dict[int | None, Tally]:
+    """The tally of each group of `facts` (by their key), in the order the groups first appear."""
     by_key: dict[int | None, Tally] = {}
     for fact in facts:
-        key = fact.municipality_id if by_municipality else fact.key
-        group = by_key.get(key)
+        group = by_key.get(fact.key)
         if group is None:
-            group = by_key[key] = Tally()
+            group = by_key[fact.key] = Tally()
         group.add(fact, asof)
     return by_key
 
