@@ -12,9 +12,10 @@ the quality policies. The figures are then tallied in Python.
 
 from __future__ import annotations
 
+import operator
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -529,21 +530,16 @@ def tally(facts: Iterable[CaseFact], asof: datetime) -> Tally:
 def merged(tallies: Iterable[Tally]) -> Tally:
     """The tally of the union of disjoint sets of cases from their tallies: what `tally` gives for all
     their facts (the durations in another order, which no figure depends on: they are medians and
-    percentiles)."""
+    percentiles). Every field of `Tally` is a count or a list of durations: counts add, lists are
+    extended in place (the result's own lists)."""
     result = Tally()
     for part in tallies:
-        result.received += part.received
-        result.on_time += part.on_time
-        result.late += part.late
-        result.answered += part.answered
-        result.reopened += part.reopened
-        result.reviewed += part.reviewed
-        result.first_pass += part.first_pass
-        result.rated += part.rated
-        result.satisfied += part.satisfied
-        result.reaction_days += part.reaction_days
-        result.answer_days += part.answer_days
+        for name in _TALLY_FIELDS:
+            setattr(result, name, operator.iadd(getattr(result, name), getattr(part, name)))
     return result
+
+
+_TALLY_FIELDS = tuple(f.name for f in fields(Tally))
 
 
 # --- the table ------------------------------------------------------------------------------------
@@ -758,8 +754,7 @@ def block_and_municipality_tables(
         for m in municipalities
     }
     region = _table_of_tallies(
-        # the municipalities that have cases, in the order of their first case (as `_group_tallies`)
-        {pk: merged(tallies[pk].values()) for pk in dict.fromkeys(f.municipality_id for f in facts)},
+        {pk: merged(by_block.values()) for pk, by_block in tallies.items() if by_block},  # those with cases
         group_by="municipality",
         start=start,
         end=end,
