@@ -35,6 +35,7 @@ from otklik.intake.enrich import get_enricher
 from otklik.intake.imports.reader import FileError, Table, read_table
 from otklik.intake.mapping import sync_default_mappings
 from otklik.intake.models import ImportBatch, ImportRejection, SourceMapping
+from otklik.intake.moments import strptime
 from otklik.intake.services import IntakeError, IntakeItem, intake
 from otklik.intake.text import normalise_line
 from otklik.quality.rules import UnknownRating, parse_rating
@@ -148,7 +149,7 @@ def parse_moment(value: Any, formats: list[str], tz: Any) -> datetime:
         moment = None
         for fmt in formats:
             try:
-                moment = datetime.strptime(text, fmt)
+                moment = strptime(text, fmt)
                 break
             except ValueError:
                 continue
