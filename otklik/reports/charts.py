@@ -8,9 +8,10 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, cast
 
@@ -140,32 +141,71 @@ def monthly_trend(
 PARALLEL_FROM = 12
 
 
+#: A chart to draw: its drawer's name and arguments; and a chart being drawn: a function that waits for it.
+Job = tuple[str, dict[str, Any]]
+Pending = Callable[[], bytes]
+Starter = Callable[[list[Job]], list[Pending]]
+
 #: The charts a report may ask for by name (`otklik.reports.document.ChartJob`).
 DRAWERS: dict[str, Any] = {f.__name__: f for f in (grouped_bars, share_bars, monthly_trend)}
 
 
-def _draw(job: tuple[str, dict[str, Any]]) -> bytes:
+def _draw(job: Job) -> bytes:
     drawer, arguments = job
     if drawer not in DRAWERS:
         raise ValueError(f"unknown chart {drawer!r}")
     return DRAWERS[drawer](**arguments)  # type: ignore[no-any-return]
 
 
-def draw_all(jobs: list[tuple[str, dict[str, Any]]]) -> list[bytes]:
-    """The charts (drawer name, its arguments) as PNGs, in order. Matplotlib draws on one core; a region's
-    report has ~100 charts at ~0.1 s each, so from PARALLEL_FROM charts on they are drawn by
+@contextmanager
+def drawing() -> Iterator[Starter]:
+    """A function that starts drawing charts (drawer name, its arguments) and gives, for each, a function
+    that waits for its PNG — so that the caller goes on meanwhile (the PDF is written while the charts are
+    drawn: alone it keeps one core and leaves the other idle). Matplotlib draws on one core; a region's
+    report has ~100 charts at ~0.1–0.3 s each, so from PARALLEL_FROM charts on they are drawn by
     OTKLIK_REPORT_PROCESSES forked processes (by default the cores, up to 4), which touch nothing but
-    matplotlib. Should the processes fail to start, this process draws them all."""
-    processes = min(settings.OTKLIK_REPORT_PROCESSES, len(jobs))
-    if processes > 1 and len(jobs) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+    matplotlib and stay until the block ends. Should the processes fail to start or die, this process
+    draws what they did not."""
+    pools: list[ProcessPoolExecutor] = []
+
+    def start(jobs: list[Job]) -> list[Pending]:
+        processes = min(settings.OTKLIK_REPORT_PROCESSES, len(jobs))
+        if processes > 1 and len(jobs) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+            try:
+                pool = ProcessPoolExecutor(
+                    processes,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=die_with_parent,
+                    initargs=(os.getpid(),),
+                )
+                pools.append(pool)
+                return [_waiting(pool.submit(_draw, job), job) for job in jobs]
+            except (BrokenProcessPool, OSError):
+                pass
+        return [_drawn(_draw(job)) for job in jobs]
+
+    try:
+        yield start
+    finally:
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _waiting(future: Future[bytes], job: Job) -> Pending:
+    def png() -> bytes:
         try:
-            with ProcessPoolExecutor(
-                processes,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=die_with_parent,
-                initargs=(os.getpid(),),
-            ) as pool:
-                return list(pool.map(_draw, jobs, chunksize=max(1, len(jobs) // (processes * 4))))
+            return future.result()
         except (BrokenProcessPool, OSError):
-            pass
-    return [_draw(job) for job in jobs]
+            return _draw(job)
+
+    return png
+
+
+def _drawn(png: bytes) -> Pending:
+    return lambda: png
+
+
+def draw_all(jobs: list[Job]) -> list[bytes]:
+    """The charts as PNGs, in order, once all are drawn (`drawing`)."""
+    with drawing() as start:
+        return [png() for png in start(jobs)]

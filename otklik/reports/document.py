@@ -74,8 +74,15 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Chart:
+    """A drawn chart: its PNG, or a function that waits for it while it is being drawn
+    (`charts.drawing`)."""
+
     title: str
-    png: bytes
+    image: bytes | charts.Pending
+
+    @property
+    def png(self) -> bytes:
+        return self.image if isinstance(self.image, bytes) else self.image()
 
 
 @dataclass(frozen=True)
@@ -167,8 +174,12 @@ KIND_LABELS = {Kind.APPEAL: "Обращения (59-ФЗ)", Kind.MESSAGE: "Со�
 NO_POLLS_TEXT = "опросы: нет данных"
 
 
-def quarterly_document(report: Report, *, with_charts: bool = True) -> Document:
-    """The document of a report: the header, then a part per section (the region first when consolidated)."""
+def quarterly_document(
+    report: Report, *, with_charts: bool = True, start: charts.Starter | None = None
+) -> Document:
+    """The document of a report: the header, then a part per section (the region first when consolidated).
+    Its charts are drawn before it is returned; with `start` (of `charts.drawing`) they are only started,
+    each drawn by the time its `png` is read."""
     generated = timezone.localtime(timezone.now(), report.tz)
     asof = timezone.localtime(report.asof, report.tz)
     periods = report.periods
@@ -197,9 +208,10 @@ def quarterly_document(report: Report, *, with_charts: bool = True) -> Document:
     for number, section in enumerate(report.sections, start=1):
         _section(doc, report, section, number if len(report.sections) > 1 else 0, with_charts=with_charts)
     jobs = [(i, part) for i, part in enumerate(doc.parts) if isinstance(part, ChartJob)]
-    drawn = charts.draw_all([(job.drawer, job.arguments) for _, job in jobs])
-    for (i, job), png in zip(jobs, drawn, strict=True):
-        doc.parts[i] = Chart(job.title, png)
+    todo = [(job.drawer, job.arguments) for _, job in jobs]
+    drawn: list[bytes] | list[charts.Pending] = start(todo) if start else charts.draw_all(todo)
+    for (i, job), image in zip(jobs, drawn, strict=True):
+        doc.parts[i] = Chart(job.title, image)
     doc.parts.append(
         Paragraph(
             "«—» — показатель не определён (не из чего считать). Изменения долей — в процентных пунктах. "

@@ -27,7 +27,7 @@ from otklik.core.db_router import use_replica
 from otklik.notifications.models import Notification
 from otklik.notifications.services import notify
 from otklik.org.models import Block, Role, RoleAssignment, User
-from otklik.reports import permissions
+from otklik.reports import charts, permissions
 from otklik.reports.document import quarterly_document
 from otklik.reports.models import Format, ReportRun, RunKind, RunStatus, WeeklySummary
 from otklik.reports.scope import BlockScope, SystemScope
@@ -131,9 +131,11 @@ def render(report: Report, fmt: str, progress: Progress | None = None) -> tuple[
     """The report as a file of the format, and its name."""
     step = progress or (lambda percent, stage: None)
     step(88, "Таблицы и диаграммы" if fmt != Format.XLSX else "Таблицы")
-    doc = quarterly_document(report, with_charts=fmt != Format.XLSX)
-    step(94, f"Запись файла {fmt.upper()}")
-    content = write(doc, fmt)
+    # The file is written while the charts are drawn: each is waited for where the writer puts it.
+    with charts.drawing() as start:
+        doc = quarterly_document(report, with_charts=fmt != Format.XLSX, start=start)
+        step(94, f"Запись файла {fmt.upper()}")
+        content = write(doc, fmt)
     if report.block is not None:
         where = report.block.municipality.code
     elif not report.consolidated and report.sections and report.sections[0].municipality is not None:

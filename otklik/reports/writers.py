@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -214,13 +215,41 @@ def _fonts() -> tuple[str, str]:
 CELL_SIZE, CELL_LEADING, CELL_PADDING = 7.5, 9, 3
 
 
+def _chart_flowable(chart: Chart, width: float, height: float) -> Any:
+    """A chart in the PDF as reportlab's Image draws it (centred, at the given size), its PNG read only
+    when its page is drawn: the layout needs only the size."""
+    return _chart_image_class()(chart, width, height)
+
+
+@cache
+def _chart_image_class() -> type:
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Flowable
+
+    class ChartImage(Flowable):  # type: ignore[misc]
+        _fixedWidth = _fixedHeight = 1
+
+        def __init__(self, chart: Chart, width: float, height: float) -> None:
+            super().__init__()
+            self.chart, self.width, self.height, self.hAlign = chart, width, height, "CENTER"
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return self.width, self.height
+
+        def draw(self) -> None:
+            image = ImageReader(io.BytesIO(self.chart.png))
+            self.canv.drawImage(image, 0, 0, self.width, self.height, mask="auto")
+
+    return ChartImage
+
+
 def to_pdf(doc: Document) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, TableStyle
     from reportlab.platypus import Paragraph as Para
     from reportlab.platypus import Table as PdfTable
 
@@ -296,7 +325,9 @@ def to_pdf(doc: Document) -> bytes:
             story.append(Para(esc(part.text), base))
         elif isinstance(part, Chart):
             width = 19 * cm
-            story.append(KeepTogether([Image(io.BytesIO(part.png), width=width, height=width * 0.4)]))
+            # Read when its page is drawn: the charts are still being drawn by other processes as the
+            # document is laid out (charts.drawing), each waited for only where it goes.
+            story.append(KeepTogether([_chart_flowable(part, width, width * 0.4)]))
         elif isinstance(part, Table) and part.in_document:
             total_width = sum(c.width for c in part.columns)
             widths = [usable * c.width / total_width for c in part.columns]

@@ -3,6 +3,7 @@ as one process draws them."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -108,3 +109,62 @@ def test_the_pdf_embeds_each_chart_once_without_a_mask():
     )
     assert pdf.count(b"/Subtype /Image") == 2
     assert b"/SMask" not in pdf
+
+
+def test_charts_being_drawn_are_waited_for_one_by_one_and_the_pdf_is_the_same(settings, monkeypatch):
+    """`drawing` hands back, before the charts are drawn, a function a chart that waits for its PNG; the
+    PDF writer reads each only where it draws it, once, in order — and writes the same file as from
+    charts drawn beforehand."""
+    from reportlab import rl_config
+    from reportlab.pdfgen.canvas import Canvas
+
+    from otklik.reports.document import Chart, Document, Paragraph
+    from otklik.reports.writers import to_pdf
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no creation time or random id: files comparable
+    settings.OTKLIK_REPORT_PROCESSES = 2
+    jobs = _jobs(charts.PARALLEL_FROM)
+    drawn = charts.draw_all(jobs)
+    read: list[int | str] = []
+    show_page = Canvas.showPage
+    monkeypatch.setattr(Canvas, "showPage", lambda self: read.append("page") or show_page(self))
+    with charts.drawing() as start:
+        pending = start(jobs)
+        assert all(callable(p) for p in pending)
+
+        def reading(i: int):
+            def png() -> bytes:
+                read.append(i)
+                return pending[i]()
+
+            return png
+
+        def document(images: list) -> Document:
+            parts: list = []
+            for i, image in enumerate(images):
+                parts += [Paragraph(f"Раздел {i}"), Chart(f"№ {i}", image)]
+            return Document(title="Диаграммы", subtitle="", meta=[], parts=parts)
+
+        lazy = to_pdf(document([reading(i) for i in range(len(jobs))]))
+    assert [e for e in read if e != "page"] == list(range(len(jobs)))
+    assert read.index("page") < read.index(len(jobs) - 1)  # read page by page, not all before the layout
+    read.clear()
+    assert lazy == to_pdf(document(drawn))
+    assert lazy.count(b"/Subtype /Image") == len(jobs)
+
+
+def test_a_chart_whose_process_died_is_drawn_by_the_caller(settings, monkeypatch):
+    parent = os.getpid()
+
+    def dying(**arguments) -> bytes:
+        if os.getpid() != parent:
+            os._exit(1)  # the drawing process dies (killed, out of memory)
+        return charts.share_bars(**arguments)
+
+    monkeypatch.setitem(charts.DRAWERS, "dying", dying)
+    settings.OTKLIK_REPORT_PROCESSES = 2
+    jobs = _jobs(charts.PARALLEL_FROM)
+    expected = charts.draw_all(jobs)
+    jobs[1] = ("dying", jobs[1][1])
+    assert jobs[1][1]["shares"]  # a share_bars job's arguments
+    assert charts.draw_all(jobs) == expected
