@@ -732,9 +732,23 @@ def block_and_municipality_tables(
     from ONE fact query over their cases (the same figures as `ratings_table(group_by="block",
     municipality=m)` for each m and `ratings_table(group_by="municipality")` over `municipalities`)."""
     asof = asof or timezone.now()
-    policies = _policies(municipalities)
+    facts = block_facts(user, start=start, end=end, municipalities=municipalities, asof=asof)
+    return tables_of_block_facts(facts, start=start, end=end, municipalities=municipalities, asof=asof)
+
+
+def block_facts(
+    user: Any, *, start: date, end: date, municipalities: list[Municipality], asof: datetime
+) -> list[CaseFact]:
+    """The facts of `block_and_municipality_tables` (its one query)."""
     qs = cohort(user, start=start, end=end, municipalities=municipalities, group_by="block", asof=asof)
-    facts = case_facts(qs, group_field=GROUP_FIELDS["block"], asof=asof)
+    return case_facts(qs, group_field=GROUP_FIELDS["block"], asof=asof)
+
+
+def tables_of_block_facts(
+    facts: list[CaseFact], *, start: date, end: date, municipalities: list[Municipality], asof: datetime
+) -> tuple[dict[int, RatingTable], RatingTable]:
+    """The tables of `block_and_municipality_tables` from its facts (no query of the cases)."""
+    policies = _policies(municipalities)
     per_municipality: dict[int, list[CaseFact]] = {m.pk: [] for m in municipalities}
     for fact in facts:
         per_municipality.setdefault(fact.municipality_id, []).append(fact)

@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db.models import Count, Q
@@ -35,6 +36,7 @@ from otklik.analytics.ratings import RatingRow, RatingTable
 from otklik.analytics.selectors import dashboard
 from otklik.cases.models import Channel, Kind
 from otklik.cases.selectors import visible_cases
+from otklik.core import reads
 from otklik.org.models import Block, Topic
 from otklik.problems import rules as problem_rules
 from otklik.problems.models import Problem, ProblemCase, ProblemStatus
@@ -389,10 +391,17 @@ def build_report(
     tables: dict[int, dict[str, RatingTable]] = {m.pk: {} for m in munis}
     region_tables: dict[str, RatingTable] = {}
     if consolidated:
-        # One fact query a period gives every municipality's block table and the region's table.
-        for key, p in periods.items():
-            by_block, region_tables[key] = ratings.block_and_municipality_tables(
-                user, start=p.start, end=p.end, municipalities=munis, asof=asof
+        # One fact query a period gives every municipality's block table and the region's table; the
+        # three periods' queries run at once (each on its own connection and core: otklik.core.reads).
+        facts = reads.at_once(
+            [
+                partial(ratings.block_facts, user, start=p.start, end=p.end, municipalities=munis, asof=asof)
+                for p in periods.values()
+            ]
+        )
+        for (key, p), its_facts in zip(periods.items(), facts, strict=True):
+            by_block, region_tables[key] = ratings.tables_of_block_facts(
+                its_facts, start=p.start, end=p.end, municipalities=munis, asof=asof
             )
             for m in munis:
                 tables[m.pk][key] = by_block[m.pk]

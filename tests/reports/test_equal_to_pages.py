@@ -10,11 +10,16 @@ on-time and satisfied cards are defined differently (docs/reports.md) and the re
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 from otklik.analytics import ratings
 from otklik.analytics.selectors import dashboard
+from otklik.core import reads
 from otklik.reports.selectors import UNKNOWN_SETTLEMENT, UNKNOWN_TOPIC, build_report, quarter_period
+from tests.reports import dataset
 from tests.reports.dataset import ASOF
 
 Q1 = quarter_period(2026, 1)
@@ -146,3 +151,38 @@ def test_accelerated_resolution_equals_the_accelerated_page_per_municipality_and
             )
             checked += page.total.answered
     assert checked > 0  # the data set has appeals answered in the quarter
+
+
+@pytest.fixture
+def committed_region(transactional_db):
+    """The region written and committed: other connections see it."""
+    return dataset.build()
+
+
+def test_the_regions_periods_read_at_once_give_the_same_report(committed_region, monkeypatch):
+    """On PostgreSQL outside a transaction the three periods' facts are read at once, each in a thread on
+    a connection of its own (otklik.core.reads); the report is the one read in turn. Elsewhere they are
+    read in turn in the caller's thread."""
+    threads: list[int] = []
+    closing = reads._closing
+    monkeypatch.setattr(reads, "_closing", lambda f: threads.append(threading.get_ident()) or closing(f))
+    curator = committed_region["curator"]
+    at_once = build_report(curator, period=Q1, asof=ASOF)
+    if connection.vendor == "postgresql":
+        assert len(threads) == 3 and threading.get_ident() not in threads
+    else:
+        assert threads == []
+    monkeypatch.setattr(reads, "possible", lambda: False)
+    in_turn = build_report(curator, period=Q1, asof=ASOF)
+    assert len(threads) == (3 if connection.vendor == "postgresql" else 0)  # no threads the second time
+    assert at_once.received == in_turn.received > 0
+    assert [s.title for s in at_once.sections] == [s.title for s in in_turn.sections]
+    for one, other in zip(at_once.sections, in_turn.sections, strict=True):
+        assert [line.label for line in one.lines] == [line.label for line in other.lines]
+        for key in PERIODS:
+            for line, same in zip(one.lines, other.lines, strict=True):
+                if line.rows[key] is None:
+                    assert same.rows[key] is None
+                else:
+                    same_figures(line.rows[key], same.rows[key])
+            same_figures(one.total.rows[key], other.total.rows[key])
