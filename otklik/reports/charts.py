@@ -54,7 +54,9 @@ def _png(fig: Figure, *, bottom: float = 0.12) -> bytes:
     rgba = numpy.asarray(canvas.buffer_rgba())  # type: ignore[no-untyped-call]
     image = PIL.Image.fromarray(rgba, "RGBA").convert("RGB")
     out = io.BytesIO()
-    image.save(out, format="png", dpi=(DPI, DPI))
+    # zlib's fastest level: half the encoding time of its default for 5 % more bytes (flat colours);
+    # the PDF writer decodes the pixels and compresses them itself, so its file is the same either way.
+    image.save(out, format="png", dpi=(DPI, DPI), compress_level=1)
     return out.getvalue()
 
 
