@@ -427,13 +427,33 @@ def _lifecycle(
     if status == "reopened":
         reopened = min(now, closed + timedelta(hours=rng.randint(1, 48)))
         case.closed_at = None
-        events.append(
-            DemoEvent(
-                "status",
-                reopened,
-                "closed",
-                "reopened",
-                "Автор не удовлетворён ответом: обращение возобновлено",
-            )
-        )
+        events.append(DemoEvent("status", reopened, "closed", "reopened", REOPENED_NOTE))
+    elif status == "closed":
+        _reopened_before(case, closed, now)
     case.status = status
+
+
+#: A closed case was reopened once on the way this often (its author not satisfied, a second answer).
+REOPENED_BEFORE = 0.05
+REOPENED_NOTE = "Автор не удовлетворён ответом: обращение возобновлено"
+
+
+def _reopened_before(case: DemoCase, closed: datetime, now: datetime) -> None:
+    """Some closed cases went through a reopening: closed, reopened a day or two later, answered again,
+    closed again — as the older cases of a real centre, whose reopened share is never zero. Decided by a
+    generator of the case's own (seeded by its text and moment), so the demo's other cases stay as they
+    were."""
+    own = random.Random(f"{case.received_at.isoformat()}|{case.text}")
+    if own.random() >= REOPENED_BEFORE:
+        return
+    reopened = closed + timedelta(hours=own.randint(4, 48))
+    answered = reopened + timedelta(days=own.randint(2, 12))
+    closed_again = answered + timedelta(hours=own.randint(1, 72))
+    if closed_again > now:
+        return
+    case.events += [
+        DemoEvent("status", reopened, "closed", "reopened", REOPENED_NOTE),
+        DemoEvent("answered", answered, "reopened", "answered"),
+        DemoEvent("status", closed_again, "answered", "closed"),
+    ]
+    case.closed_at = closed_again

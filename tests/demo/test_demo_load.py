@@ -58,6 +58,8 @@ def test_demo_load_fills_an_empty_database(capsys):
     answered = cases.filter(status__in=[Status.ANSWERED, Status.CLOSED])
     assert Answer.objects.filter(case__in=answered).values("case").distinct().count() == answered.count()
     assert not cases.filter(status__in=[Status.ASSIGNED, Status.IN_PROGRESS], owner__isnull=True).exists()
+    # Closed cases with a reopening on the way: the reopened share of past quarters is not zero.
+    assert CaseEvent.objects.filter(type="status", to_status="reopened", case__status=Status.CLOSED).exists()
     assert not cases.filter(status=Status.NO_ANSWER, no_answer_reason="").exists()
     assert cases.filter(channel=Channel.POS, external_id__isnull=True).count() == 0
     # Stored stage deadlines agree with the case's answer deadline.

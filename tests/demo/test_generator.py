@@ -81,3 +81,17 @@ def test_heating_complaints_come_in_the_cold_season():
 def test_naive_now_is_refused():
     with pytest.raises(ValueError, match="aware"):
         _generate(1, 1, NOW.replace(tzinfo=None), PLACES, SUBTOPICS, deadlines)
+
+
+def test_some_closed_cases_went_through_a_reopening_and_a_second_answer():
+    """Older cases are closed by now; a real centre's share of reopened ones is never zero (the demo's
+    ratings showed «Возобновлено 0,0 %» for every past quarter)."""
+    cases = generate_cases(3, 3000, NOW, PLACES, SUBTOPICS)
+    closed = [c for c in cases if c.status == "closed"]
+    again = [c for c in closed if any(e.to_status == "reopened" for e in c.events)]
+    assert 0.02 * len(closed) < len(again) < 0.10 * len(closed)
+    for c in again:
+        assert [e.to_status for e in c.events[-4:]] == ["closed", "reopened", "answered", "closed"]
+        assert c.closed_at == c.events[-1].at <= NOW and c.answered_at < c.events[-3].at
+    old = [c for c in cases if NOW - c.received_at > timedelta(days=120)]
+    assert any(c in again for c in old)  # also in the quarters the reports look back at
