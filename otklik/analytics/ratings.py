@@ -720,26 +720,11 @@ def ratings_table(
     )
 
 
-def block_and_municipality_tables(
-    user: Any,
-    *,
-    start: date,
-    end: date,
-    municipalities: list[Municipality],
-    asof: datetime | None = None,
-) -> tuple[dict[int, RatingTable], RatingTable]:
-    """For a region's report: each municipality's table by block and the table of the municipalities,
-    from ONE fact query over their cases (the same figures as `ratings_table(group_by="block",
-    municipality=m)` for each m and `ratings_table(group_by="municipality")` over `municipalities`)."""
-    asof = asof or timezone.now()
-    facts = block_facts(user, start=start, end=end, municipalities=municipalities, asof=asof)
-    return tables_of_block_facts(facts, start=start, end=end, municipalities=municipalities, asof=asof)
-
-
 def block_facts(
     user: Any, *, start: date, end: date, municipalities: list[Municipality], asof: datetime
 ) -> list[CaseFact]:
-    """The facts of `block_and_municipality_tables` (its one query)."""
+    """For a region's report, one fact query over the municipalities' cases in the period, grouped by
+    block: what `tables_of_block_facts` makes every table of."""
     qs = cohort(user, start=start, end=end, municipalities=municipalities, group_by="block", asof=asof)
     return case_facts(qs, group_field=GROUP_FIELDS["block"], asof=asof)
 
@@ -747,7 +732,9 @@ def block_facts(
 def tables_of_block_facts(
     facts: list[CaseFact], *, start: date, end: date, municipalities: list[Municipality], asof: datetime
 ) -> tuple[dict[int, RatingTable], RatingTable]:
-    """The tables of `block_and_municipality_tables` from its facts (no query of the cases)."""
+    """From `block_facts`: each municipality's table by block and the table of the municipalities (the
+    same figures as `ratings_table(group_by="block", municipality=m)` for each m and
+    `ratings_table(group_by="municipality")` over `municipalities`), with no further query of the cases."""
     policies = _policies(municipalities)
     per_municipality: dict[int, list[CaseFact]] = {m.pk: [] for m in municipalities}
     for fact in facts:

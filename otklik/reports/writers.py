@@ -215,14 +215,11 @@ def _fonts() -> tuple[str, str]:
 CELL_SIZE, CELL_LEADING, CELL_PADDING = 7.5, 9, 3
 
 
-def _chart_flowable(chart: Chart, width: float, height: float) -> Any:
-    """A chart in the PDF as reportlab's Image draws it (centred, at the given size), its PNG read only
-    when its page is drawn: the layout needs only the size."""
-    return _chart_image_class()(chart, width, height)
-
-
 @cache
-def _chart_image_class() -> type:
+def _chart_image() -> type:
+    """The flowable of a chart in the PDF, as reportlab's Image draws it (centred, at the given size), its
+    PNG read only when its page is drawn: the layout needs only the size. (A class made once, on the
+    first PDF: reportlab is imported only for PDFs.)"""
     from reportlab.lib.utils import ImageReader
     from reportlab.platypus import Flowable
 
@@ -327,7 +324,7 @@ def to_pdf(doc: Document) -> bytes:
             width = 19 * cm
             # Read when its page is drawn: the charts are still being drawn by other processes as the
             # document is laid out (charts.drawing), each waited for only where it goes.
-            story.append(KeepTogether([_chart_flowable(part, width, width * 0.4)]))
+            story.append(KeepTogether([_chart_image()(part, width, width * 0.4)]))
         elif isinstance(part, Table) and part.in_document:
             total_width = sum(c.width for c in part.columns)
             widths = [usable * c.width / total_width for c in part.columns]
