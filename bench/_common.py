@@ -8,6 +8,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -90,6 +91,75 @@ def vacuum(tables: tuple[str, ...] = CASE_TABLES) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+
+
+#: Clock ticks a second of /proc's CPU times.
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> tuple[str, int, list[int]] | None:
+    """A process's name, parent and the numeric fields of /proc/PID/stat from the state on; None if gone."""
+    try:
+        raw = (Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    head, _, rest = raw.rpartition(")")
+    fields = rest.split()
+    return head.partition("(")[2], int(fields[1]), [int(f) if f.lstrip("-").isdigit() else 0 for f in fields]
+
+
+def _processes() -> dict[int, tuple[str, int, list[int]]]:
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            found[int(entry.name)] = stat
+    return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a live process and its live descendants: a server and its workers."""
+    processes = _processes()
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (_, parent, _) in processes.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    # utime and stime are the 12th and 13th fields after the name (/proc/PID/stat, fields 14 and 15).
+    return sum(sum(processes[p][2][11:13]) for p in tree if p in processes) / _TICKS
+
+
+def database_cpu_parts() -> tuple[float, float] | None:
+    """CPU time of this machine's PostgreSQL server so far, in seconds: (its live processes, the backends
+    that have already ended — the postmaster's reaped children). None when the database is not a
+    PostgreSQL server on this machine (SQLite, another host, no /proc): then nothing can be read."""
+    from django.db import connection
+
+    host = connection.settings_dict.get("HOST") or ""
+    local = host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")
+    if connection.vendor != "postgresql" or not local or not Path("/proc/self/stat").exists():
+        return None
+    processes = _processes()
+    server = {pid: stat for pid, stat in processes.items() if stat[0].startswith("postgres")}
+    postmasters = [pid for pid, (_, parent, _) in server.items() if parent not in server]
+    if not postmasters:
+        return None
+    live = sum(sum(stat[2][11:13]) for stat in server.values())
+    # cutime and cstime (fields 16 and 17): the ended backends', collected by the postmaster.
+    ended = sum(sum(server[p][2][13:15]) for p in postmasters)
+    return live / _TICKS, ended / _TICKS
+
+
+def database_cpu_seconds() -> float | None:
+    """The whole server's CPU time so far (`database_cpu_parts` added up), or None."""
+    parts = database_cpu_parts()
+    return None if parts is None else sum(parts)
+
+
+def per_unit_ms(seconds: float | None, units: int) -> float | None:
+    """CPU seconds spent on `units` requests or rows, in milliseconds a unit (None stays None)."""
+    return round(1000 * seconds / units, 3) if seconds is not None and units else None
 
 
 def emit(figures: dict[str, Any]) -> None:

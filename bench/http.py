@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -30,7 +31,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench._common import emit, setup_django, vacuum, vendor
+from bench._common import (
+    database_cpu_seconds,
+    emit,
+    per_unit_ms,
+    setup_django,
+    tree_cpu_seconds,
+    vacuum,
+    vendor,
+)
 
 LUA = r"""
 local counter = 0
@@ -97,6 +106,12 @@ def _rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     match = re.search(r"VmRSS:\s+(\d+) kB", status)
     return int(match.group(1)) / 1024 if match else 0.0
+
+
+def _children_cpu() -> float:
+    """CPU time of this process's ended children (wrk): user + system, in seconds."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _direct_inserts(n: int, municipality_id: int) -> float:
@@ -170,6 +185,8 @@ def main(argv: list[str] | None = None) -> None:
         start_new_session=True,
     )
     result: dict[str, Any] = {}
+    web = client = 0.0
+    database: float | None = None
     try:
         _wait_up(f"http://127.0.0.1:{port}/api/v1/openapi.json", 90)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -177,12 +194,16 @@ def main(argv: list[str] | None = None) -> None:
         base = [wrk, "-t1", f"-c{args.connections}", "--timeout", "10s", "-s", script.name]
         # Warm-up: every worker loads its models on its first case.
         subprocess.run([*base, "-d5s", f"http://127.0.0.1:{port}"], capture_output=True, check=False)
+        web, database, client = tree_cpu_seconds(server.pid), database_cpu_seconds(), _children_cpu()
         run = subprocess.run(
             [*base, f"-d{args.seconds}s", f"http://127.0.0.1:{port}"],
             capture_output=True,
             text=True,
             check=False,
         )
+        web = tree_cpu_seconds(server.pid) - web
+        database = None if database is None else (database_cpu_seconds() or 0.0) - database
+        client = _children_cpu() - client
         os.unlink(script.name)
         line = next((x for x in run.stdout.splitlines() if x.startswith("WRK ")), None)
         if line is None:
@@ -212,6 +233,16 @@ def main(argv: list[str] | None = None) -> None:
         f"POST /api/v1/cases: {rps:.0f} запросов/с, p50 {result['p50_ms']} мс, p95 {result['p95_ms']} мс; "
         f"ошибок {errors}; создано обращений {created}."
     )
+    cpu = {
+        "web": per_unit_ms(web, result["requests"]),
+        "database": per_unit_ms(database, result["requests"]),
+        "load_generator": per_unit_ms(client, result["requests"]),
+    }
+    print(
+        f"Процессор на запрос: веб-процессы {cpu['web']} мс, PostgreSQL "
+        + (f"{cpu['database']} мс" if cpu["database"] is not None else "— (не на этой машине)")
+        + f", wrk {cpu['load_generator']} мс."
+    )
     print(f"Память процессов: {result['worker_rss_mb']} МБ.")
     print(f"Прямые INSERT строк обращений (по одному с фиксацией): {direct_rps:.0f} в секунду; отношение "
           f"{direct_rps / rps if rps else float('inf'):.1f}.")  # fmt: skip
@@ -228,6 +259,7 @@ def main(argv: list[str] | None = None) -> None:
             "p95_ms": result["p95_ms"],
             "errors": errors,
             "worker_rss_mb": result["worker_rss_mb"],
+            "cpu_ms_per_request": cpu,
             "direct_inserts_per_second": round(direct_rps, 1),
             "ratio": round(direct_rps / rps, 2) if rps else None,
             "goal_rps": 300,

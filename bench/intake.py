@@ -32,13 +32,14 @@ import argparse
 import csv
 import os
 import random
+import resource
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench._common import emit, setup_django, vacuum, vendor
+from bench._common import database_cpu_seconds, emit, per_unit_ms, setup_django, vacuum, vendor
 
 GOAL = 2000
 HEADERS = [
@@ -274,6 +275,16 @@ def clean_up(municipality: Any, run: str, counters: dict[int, int]) -> int:
     return len(ids)
 
 
+def _own_cpu() -> float:
+    """CPU time of this process and of its ended children (the import's worker processes, joined when the
+    import returns): user + system, in seconds."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -314,9 +325,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         _allow_size(path)
         counters = _counters(municipality)
         try:
-            seconds = time.perf_counter()
+            seconds, cpu, database = time.perf_counter(), _own_cpu(), database_cpu_seconds()
             batch = import_file(path, "pos", municipality=municipality, workers=workers)
-            seconds = time.perf_counter() - seconds
+            seconds, cpu = time.perf_counter() - seconds, _own_cpu() - cpu
+            database = None if database is None else (database_cpu_seconds() or 0.0) - database
             summary = batch.summary()
             copy_seconds = copy_reference(path)
             floor_rows, floor_seconds = insert_floor(municipality, run)
@@ -336,6 +348,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"Сама база: INSERT {floor_rows} тех же обращений в таблицу обращений со всеми индексами — "
             f"{floor_rps:.0f} строк/с; отношение {floor_rps / mps if mps else 0:.1f}."
         )
+    per_row = {"import": per_unit_ms(cpu, args.rows), "database": per_unit_ms(database, args.rows)}
+    print(
+        f"Процессор на строку: импорт (чтение и процессы приёма) {per_row['import']} мс, PostgreSQL "
+        + (f"{per_row['database']} мс." if per_row["database"] is not None else "— (не на этой машине).")
+    )
     print(f"Удалено импортированных обращений: {removed} за {cleaning:.1f} с; загрузка {load[0]:.2f}.")
     figures = {
         "bench": "intake_pos",
@@ -350,6 +367,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "ratio": round(ratio, 2) if ratio else None,
         "case_insert_rows_per_second": round(floor_rps, 1) if floor_rps else None,
         "case_insert_ratio": round(floor_rps / mps, 2) if floor_rps and mps else None,
+        "cpu_ms_per_row": per_row,
         "removed": removed,
         "load_average": round(load[0], 2),
         "goal_mps": GOAL,

@@ -51,10 +51,14 @@ def test_the_import_bench_imports_reports_and_cleans_up(region, monkeypatch):
     assert line["created"] == ROWS and line["rejected"] == 0 and line["removed"] == ROWS
     assert line["messages_per_second"] > 0 and line["copy_rows_per_second"] > 0 and line["ratio"] > 0
     assert line["goal_met"] is (line["messages_per_second"] >= 2000)
+    # CPU a row: this process and its workers always; the database's only when it is PostgreSQL here.
+    assert line["cpu_ms_per_row"]["import"] > 0
     if connection.vendor == "postgresql":  # the database's own floor: the cases inserted again, rolled back
         assert line["case_insert_rows_per_second"] > 0 and line["case_insert_ratio"] > 0
+        assert line["cpu_ms_per_row"]["database"] > 0
     else:
         assert line["case_insert_rows_per_second"] is None
+        assert line["cpu_ms_per_row"]["database"] is None
     # During the run: real cases, registered, placed, with deadlines; about half answered by the source.
     assert seen["cases"] == seen["registered"] == ROWS
     assert seen["placed"] > ROWS * 0.9 and seen["located"] > ROWS / 2
