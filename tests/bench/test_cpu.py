@@ -13,7 +13,11 @@ from django.db import connection
 
 from bench._common import database_cpu_parts, database_cpu_seconds, per_unit_ms, tree_cpu_seconds
 
-BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
+#: Burns `seconds` of CPU, then stays alive a while so that its whole CPU is seen in a live tree.
+BURN = (
+    "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
+    "time.sleep(1.5)\n"
+)
 
 
 def test_a_process_tree_counts_its_childrens_cpu():
@@ -30,7 +34,7 @@ def test_a_process_tree_counts_its_childrens_cpu():
             time.sleep(0.05)
     finally:
         parent.wait(15)
-    assert most - before >= 0.3
+    assert most - before >= 0.35
 
 
 @pytest.mark.parametrize(
