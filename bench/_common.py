@@ -116,6 +116,20 @@ def _processes() -> dict[int, tuple[str, int, list[int]]]:
     return found
 
 
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid`: a server's workers."""
+    return [child for child, (_, parent, _) in _processes().items() if parent == pid]
+
+
+def rusage_seconds(*, own: bool = True) -> float:
+    """CPU time (user + system) of the ended children this process waited for (an import's workers, wrk)
+    and, with `own`, of this process too, in seconds."""
+    import resource
+
+    who = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) if own else (resource.RUSAGE_CHILDREN,)
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, who))
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU time (user + system) of a live process and its live descendants: a server and its workers."""
     processes = _processes()

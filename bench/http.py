@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import socket
@@ -32,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import (
+    children,
     database_cpu_seconds,
     emit,
     per_unit_ms,
+    rusage_seconds,
     setup_django,
     tree_cpu_seconds,
     vacuum,
@@ -90,28 +91,10 @@ def _wait_up(url: str, seconds: float) -> None:
     raise SystemExit(f"Сервер не ответил за {seconds:.0f} с: {url}")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def _rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     match = re.search(r"VmRSS:\s+(\d+) kB", status)
     return int(match.group(1)) / 1024 if match else 0.0
-
-
-def _children_cpu() -> float:
-    """CPU time of this process's ended children (wrk): user + system, in seconds."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _direct_inserts(n: int, municipality_id: int) -> float:
@@ -194,7 +177,8 @@ def main(argv: list[str] | None = None) -> None:
         base = [wrk, "-t1", f"-c{args.connections}", "--timeout", "10s", "-s", script.name]
         # Warm-up: every worker loads its models on its first case.
         subprocess.run([*base, "-d5s", f"http://127.0.0.1:{port}"], capture_output=True, check=False)
-        web, database, client = tree_cpu_seconds(server.pid), database_cpu_seconds(), _children_cpu()
+        web, database = tree_cpu_seconds(server.pid), database_cpu_seconds()
+        client = rusage_seconds(own=False)  # wrk's runs so far
         run = subprocess.run(
             [*base, f"-d{args.seconds}s", f"http://127.0.0.1:{port}"],
             capture_output=True,
@@ -203,13 +187,13 @@ def main(argv: list[str] | None = None) -> None:
         )
         web = tree_cpu_seconds(server.pid) - web
         database = None if database is None else (database_cpu_seconds() or 0.0) - database
-        client = _children_cpu() - client
+        client = rusage_seconds(own=False) - client
         os.unlink(script.name)
         line = next((x for x in run.stdout.splitlines() if x.startswith("WRK ")), None)
         if line is None:
             raise SystemExit(f"wrk не выдал итог:\n{run.stdout}\n{run.stderr}")
         result = json.loads(line[4:])
-        workers = _children(server.pid)
+        workers = children(server.pid)
         result["worker_rss_mb"] = sorted(round(_rss_mb(p), 1) for p in workers)
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -32,14 +32,21 @@ import argparse
 import csv
 import os
 import random
-import resource
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench._common import database_cpu_seconds, emit, per_unit_ms, setup_django, vacuum, vendor
+from bench._common import (
+    database_cpu_seconds,
+    emit,
+    per_unit_ms,
+    rusage_seconds,
+    setup_django,
+    vacuum,
+    vendor,
+)
 
 GOAL = 2000
 HEADERS = [
@@ -275,16 +282,6 @@ def clean_up(municipality: Any, run: str, counters: dict[int, int]) -> int:
     return len(ids)
 
 
-def _own_cpu() -> float:
-    """CPU time of this process and of its ended children (the import's worker processes, joined when the
-    import returns): user + system, in seconds."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -325,9 +322,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         _allow_size(path)
         counters = _counters(municipality)
         try:
-            seconds, cpu, database = time.perf_counter(), _own_cpu(), database_cpu_seconds()
+            seconds, cpu, database = time.perf_counter(), rusage_seconds(), database_cpu_seconds()
             batch = import_file(path, "pos", municipality=municipality, workers=workers)
-            seconds, cpu = time.perf_counter() - seconds, _own_cpu() - cpu
+            seconds, cpu = time.perf_counter() - seconds, rusage_seconds() - cpu
             database = None if database is None else (database_cpu_seconds() or 0.0) - database
             summary = batch.summary()
             copy_seconds = copy_reference(path)

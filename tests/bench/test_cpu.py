@@ -3,6 +3,7 @@ with its ended backends, and the figure a request or a row."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -11,7 +12,14 @@ import psycopg
 import pytest
 from django.db import connection
 
-from bench._common import database_cpu_parts, database_cpu_seconds, per_unit_ms, tree_cpu_seconds
+from bench._common import (
+    children,
+    database_cpu_parts,
+    database_cpu_seconds,
+    per_unit_ms,
+    rusage_seconds,
+    tree_cpu_seconds,
+)
 
 #: Burns `seconds` of CPU, then stays alive a while so that its whole CPU is seen in a live tree.
 BURN = (
@@ -35,6 +43,20 @@ def test_a_process_tree_counts_its_childrens_cpu():
     finally:
         parent.wait(15)
     assert most - before >= 0.35
+
+
+def test_children_and_the_ended_childrens_cpu():
+    """A live child is listed under its parent; once it has ended and been waited for, its CPU is counted
+    by `rusage_seconds(own=False)`, and `rusage_seconds()` adds this process's own."""
+    before = rusage_seconds(own=False)
+    child = subprocess.Popen([sys.executable, "-c", BURN.format(seconds=0.3)])
+    try:
+        assert child.pid in children(os.getpid())
+    finally:
+        child.wait(15)
+    assert child.pid not in children(os.getpid())
+    assert rusage_seconds(own=False) - before >= 0.25
+    assert rusage_seconds() >= rusage_seconds(own=False)
 
 
 @pytest.mark.parametrize(
