@@ -1,12 +1,46 @@
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCREENSHOTS = PROJECT_DIR / "var" / "screenshots"
+
+
+#: Debian's Chromium (never a downloaded browser), headless, as every browser test drives it.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():
+    """Playwright driving Chromium. Its sync API runs an event loop in this thread; Django's ORM calls
+    here are not async. The database connections the test opened inside Playwright's context belong to
+    that context: they are closed before it is left, or they would outlive the test (the session's last
+    one keeps its test database from being dropped)."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+            connections.close_all()
 
 
 @pytest.fixture
@@ -58,6 +92,31 @@ def pytest_configure(config):
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     # Persistent connections from live-server threads would keep test databases busy at teardown.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, and at the end a check that no test left a connection to them open:
+    on PostgreSQL such a connection keeps the test database from being dropped (pytest-django only warns,
+    and the database stays behind). Backends still closing get a few seconds."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        others: list[tuple[int, str]] = []
+        for _ in range(50):
+            cursor.execute(
+                "SELECT pid, left(query, 200) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            others = cursor.fetchall()
+            if not others:
+                break
+            time.sleep(0.1)
+    connection.close()
+    assert not others, f"connections left open to the test database (pid, last query): {others}"
 
 
 def pytest_report_header(config):

@@ -12,14 +12,13 @@ from otklik.org.services import sync_topics
 from otklik.reports.models import ReportRun
 from otklik.reports.tasks import build_report_task
 from tests.reports import dataset
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 from tests.web.test_csp_browser import Watcher
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ordering_and_following_a_report(live_server, browser, screenshots_dir, settings, tmp_path):  # noqa: F811
+def test_ordering_and_following_a_report(live_server, browser, screenshots_dir, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     sync_topics()
     sync_default_rules()

@@ -11,7 +11,6 @@ from otklik.cases.models import Status
 from otklik.org.models import Role
 from otklik.org.services import sync_topics
 from tests.factories import CaseFactory, MunicipalityFactory, RoleFactory
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 
@@ -49,7 +48,7 @@ def test_contrast_function():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_keyboard_and_contrast(live_server, browser, screenshots_dir):  # noqa: F811
+def test_keyboard_and_contrast(live_server, browser, screenshots_dir):
     sync_topics()
     sync_default_rules()
     muni = MunicipalityFactory()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -23,31 +21,9 @@ from tests.factories import (
     SettlementFactory,
 )
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ANSWER = "Бригада заменила участок трубы, отопление в доме по ул. Ленина, 5 восстановлено."
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def browser():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls here are not async.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 def routed_case(specialist_username: str = "sidorov"):

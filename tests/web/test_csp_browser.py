@@ -12,7 +12,6 @@ from otklik.cases.selectors import visible_cases
 from otklik.demo.services import load_demo
 from otklik.org.models import Department
 from otklik.org.services import sync_topics
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 
@@ -66,7 +65,7 @@ def login(watcher, base, username):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_main_pages_load_without_a_csp_violation(live_server, browser):  # noqa: F811
+def test_main_pages_load_without_a_csp_violation(live_server, browser):
     sync_topics()
     sync_default_rules()
     load_demo(n_cases=300)

@@ -7,13 +7,12 @@ import pytest
 from otklik.cases.deadline_engine import sync_default_rules
 from otklik.demo.services import load_demo
 from otklik.org.services import sync_topics
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_head_sees_the_heat_map(live_server, browser, screenshots_dir):  # noqa: F811
+def test_head_sees_the_heat_map(live_server, browser, screenshots_dir):
     sync_topics()
     sync_default_rules()
     load_demo(n_cases=600)

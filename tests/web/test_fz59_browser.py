@@ -9,13 +9,12 @@ from otklik.cases.models import Case
 from otklik.org.models import Role
 from otklik.org.services import sync_topics
 from tests.factories import MunicipalityFactory, RoleFactory, SettlementFactory
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_clerk_registers_a_collective_appeal(live_server, browser, screenshots_dir):  # noqa: F811
+def test_clerk_registers_a_collective_appeal(live_server, browser, screenshots_dir):
     sync_topics()
     sync_default_rules()
     muni = MunicipalityFactory(code="kot", name="Котельниковский муниципальный район")

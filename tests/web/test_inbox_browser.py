@@ -12,13 +12,12 @@ from otklik.cases.models import Status
 from otklik.org.models import Role, Topic
 from otklik.org.services import sync_topics
 from tests.factories import CaseFactory, MunicipalityFactory, RoleFactory, SettlementFactory
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_head_filters_the_inbox(live_server, browser, screenshots_dir):  # noqa: F811
+def test_head_filters_the_inbox(live_server, browser, screenshots_dir):
     sync_topics()
     sync_default_rules()
     muni = MunicipalityFactory(code="kot", name="Котельниковский муниципальный район")

@@ -22,7 +22,6 @@ from otklik.participation.services import sync_moderation_reasons
 from tests.factories import MunicipalityFactory, RoleFactory, SettlementFactory
 from tests.participation.helpers import answers as answers_for
 from tests.participation.helpers import poll_with_questions, resident
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 PHONE = {"width": 390, "height": 844}
@@ -39,7 +38,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def new_page(browser, viewport):  # noqa: F811 — the fixture's value, passed in
+def new_page(browser, viewport):
     page = browser.new_context(viewport=viewport, locale="ru-RU").new_page()
     page.add_init_script(LISTEN)
     return page
@@ -91,7 +90,7 @@ def answer(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_resident_votes_once(live_server, browser, screenshots_dir, settings):  # noqa: F811
+def test_a_resident_votes_once(live_server, browser, screenshots_dir, settings):
     muni = district(settings, live_server)
     officer = RoleFactory(role=Role.POS_OFFICER, municipality=muni).user
     poll = poll_with_questions(
@@ -181,7 +180,7 @@ def login(page, url, username):
 @pytest.mark.django_db(transaction=True)
 def test_a_moderator_publishes_and_rejects_comments(
     live_server,
-    browser,  # noqa: F811
+    browser,
     screenshots_dir,
     settings,
     tmp_path,
@@ -271,7 +270,7 @@ def test_a_moderator_publishes_and_rejects_comments(
 @pytest.mark.django_db(transaction=True)
 def test_officers_pages_the_content_plan_and_the_transparency_page(
     live_server,
-    browser,  # noqa: F811
+    browser,
     screenshots_dir,
     settings,
 ):

@@ -15,7 +15,6 @@ from otklik.problems.models import Measure, Problem, ProblemCase
 from otklik.quality.models import Rating
 from tests.factories import RoleFactory
 from tests.problems.dataset import seed
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 
@@ -46,7 +45,7 @@ def seeded_district():
     return data
 
 
-def login(browser, live_server, username, width=1280):  # noqa: F811
+def login(browser, live_server, username, width=1280):
     page = browser.new_page(viewport={"width": width, "height": 900}, locale="ru-RU")
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Имя пользователя").fill(username)
@@ -57,7 +56,7 @@ def login(browser, live_server, username, width=1280):  # noqa: F811
 
 
 @pytest.mark.django_db(transaction=True)
-def test_block_owner_confirms_a_candidate_and_builds_its_roadmap(live_server, browser, screenshots_dir):  # noqa: F811
+def test_block_owner_confirms_a_candidate_and_builds_its_roadmap(live_server, browser, screenshots_dir):
     data = seeded_district()
     page = login(browser, live_server, "block_waste")
     page.get_by_role("link", name="Проблемы", exact=True).click()
@@ -144,7 +143,7 @@ def test_block_owner_confirms_a_candidate_and_builds_its_roadmap(live_server, br
 
 
 @pytest.mark.django_db(transaction=True)
-def test_board_and_accelerated_resolution_in_the_browser(live_server, browser, screenshots_dir):  # noqa: F811
+def test_board_and_accelerated_resolution_in_the_browser(live_server, browser, screenshots_dir):
     data = seeded_district()
     a = services.confirm(ProblemCase.objects.get(case=data.groups["A"][0]).problem.pk, actor=None)
     today = timezone.localdate(timezone=data.municipality.tz)

@@ -17,7 +17,6 @@ from otklik.org.models import Role
 from otklik.org.services import sync_topics
 from otklik.quality.models import Rating, SatisfactionSurvey
 from tests.factories import CaseFactory, MunicipalityFactory, RoleFactory
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 PHONE = {"width": 390, "height": 844}
@@ -33,7 +32,7 @@ def fits_the_screen(page) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_resident_rates_the_answer_from_the_e_mailed_link(live_server, browser, screenshots_dir, settings):  # noqa: F811
+def test_resident_rates_the_answer_from_the_e_mailed_link(live_server, browser, screenshots_dir, settings):
     # A transactional test empties the tables, the migrations' reference data included: put it back.
     sync_topics()
     sync_default_rules()

@@ -10,7 +10,6 @@ import pytest
 from otklik.cases.deadline_engine import sync_default_rules
 from otklik.demo.services import load_demo
 from otklik.org.services import sync_topics
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 
@@ -23,7 +22,7 @@ def number(text: str) -> float | None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_head_sorts_the_ratings_and_opens_a_department(live_server, browser, screenshots_dir):  # noqa: F811
+def test_head_sorts_the_ratings_and_opens_a_department(live_server, browser, screenshots_dir):
     sync_topics()
     sync_default_rules()
     load_demo(n_cases=600)

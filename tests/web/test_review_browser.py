@@ -9,7 +9,7 @@ from otklik.cases.models import Answer, Status
 from otklik.org.models import Role
 from otklik.quality.models import AnswerReview
 from tests.factories import RoleFactory
-from tests.web.test_case_browser import browser, routed_case  # noqa: F401  (fixture)
+from tests.web.test_case_browser import routed_case
 
 pytestmark = [pytest.mark.browser]
 
@@ -31,7 +31,7 @@ def login(page, url, username):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_block_owner_returns_then_approves_an_answer(live_server, browser, screenshots_dir):  # noqa: F811
+def test_block_owner_returns_then_approves_an_answer(live_server, browser, screenshots_dir):
     case = routed_case("reviewee")
     block = case.block
     block.answer_review_required = True

@@ -12,7 +12,6 @@ from otklik.cases.services import answer_case
 from otklik.org.services import sync_topics
 from otklik.quality.models import Rating
 from tests.factories import MunicipalityFactory, SettlementFactory, UserFactory
-from tests.web.test_case_browser import browser  # noqa: F401 — the shared browser fixture
 
 pytestmark = [pytest.mark.browser]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -25,7 +24,7 @@ def fits_the_screen(page) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_resident_reports_follows_and_rates(live_server, browser, screenshots_dir, settings, tmp_path):  # noqa: F811
+def test_resident_reports_follows_and_rates(live_server, browser, screenshots_dir, settings, tmp_path):
     # A transactional test empties the tables, the migrations' reference data included: put it back.
     sync_topics()
     sync_default_rules()
